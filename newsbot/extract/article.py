@@ -1,0 +1,114 @@
+"""``extract_article``: page text in, article fields out.
+
+Pure: no I/O, no global state, picklable arguments and result, so it runs unchanged in a pool
+of worker processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml.html import HtmlElement
+from trafilatura.utils import load_html
+
+from newsbot.extract.body import extract_body, split_paragraphs
+from newsbot.extract.fields import choose_published, choose_title, clean_authors
+from newsbot.extract.metadata import language_code, read_metadata
+
+logger = logging.getLogger(__name__)
+
+EXTRACTOR_VERSION = f"newsbot-extract/1 trafilatura/{trafilatura.__version__}"
+
+#: Pages larger than this are cut before parsing: no news article needs more, and lxml's time
+#: and memory grow with the tree.
+MAX_HTML_CHARS = 3_000_000
+
+
+class ExtractionError(Exception):
+    """The page could not be turned into an article; ``reason`` is a short reject code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass
+class ExtractedArticle:
+    title: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    description: str | None = None
+    site_name: str | None = None
+    rel_canonical: str | None = None
+    og_url: str | None = None
+    language: str | None = None  # as declared by the page
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    page_type: str | None = None  # og:type or the JSON-LD article type, lower case
+    is_article_markup: bool = False  # the page declares itself an article
+    extractor_version: str = EXTRACTOR_VERSION
+
+
+def _parse(html: str) -> HtmlElement:
+    if len(html) > MAX_HTML_CHARS:
+        html = html[:MAX_HTML_CHARS]
+    tree = load_html(html)
+    if tree is None:
+        raise ExtractionError("unparseable", "no HTML tree")
+    return tree
+
+
+def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None) -> ExtractedArticle:
+    """Extract headline, body paragraphs and metadata from one decoded page.
+
+    ``hints`` is what discovery knew before the fetch (feed or sitemap title, date, language,
+    authors); it fills fields the page does not state.
+    """
+    hints = hints or {}
+    if not html or not html.strip():
+        raise ExtractionError("empty", "no content")
+    try:
+        tree = _parse(html)
+    except (etree.ParserError, ValueError) as exc:
+        raise ExtractionError("unparseable", str(exc)[:200]) from exc
+    meta = read_metadata(tree)
+    # trafilatura prunes the tree it is given: metadata above is read first, from the same parse.
+    doc = extract_body(tree, url)
+    site_names = [n for n in (meta.site_name, getattr(doc, "sitename", None)) if n]
+    title = choose_title(meta.titles, meta.h1, meta.html_title, site_names) or hints.get("title")
+    published = choose_published(meta.published) or hints.get("published_at")
+    if published is None and doc is not None and doc.date:
+        published = choose_published([doc.date])
+    authors = clean_authors(
+        meta.authors or ([doc.author] if doc is not None and doc.author else []), site_names
+    )
+    if not authors and hints.get("authors"):
+        authors = clean_authors(list(hints["authors"]), site_names)
+    ld_article = next((t for t in meta.ld_types if "article" in t or t in ("report", "blogposting")), None)
+    return ExtractedArticle(
+        title=title,
+        paragraphs=split_paragraphs(doc.text if doc is not None else None),
+        authors=authors,
+        published_at=published,
+        description=meta.description
+        or (doc.description if doc is not None else None)
+        or hints.get("description"),
+        site_name=site_names[0] if site_names else None,
+        rel_canonical=meta.rel_canonical,
+        og_url=meta.og_url,
+        language=language_code(meta.html_lang) or language_code(meta.meta_lang) or hints.get("language"),
+        categories=meta.section
+        or list(getattr(doc, "categories", None) or [])
+        or list(hints.get("categories", [])),
+        tags=meta.keywords or list(hints.get("tags", [])),
+        page_type=ld_article or meta.og_type,
+        is_article_markup=bool(ld_article) or meta.og_type == "article",
+    )
