@@ -1,0 +1,93 @@
+"""RSS 2.0, RSS 1.0 (RDF) and Atom feeds, parsed by feedparser into discovery entries.
+
+feedparser is lenient by design: a feed with an XML error ("bozo") still yields the entries it
+could read, which is what a crawler wants from the feeds found in the wild.
+"""
+
+from __future__ import annotations
+
+import calendar
+import logging
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import feedparser
+
+from newsbot.discovery.entry import DiscoveredEntry
+from newsbot.extract.fields import parse_datetime
+
+logger = logging.getLogger(__name__)
+
+
+class FeedError(ValueError):
+    """The document is not a feed at all (nothing usable in it)."""
+
+
+def _when(entry: feedparser.FeedParserDict, *keys: str) -> datetime | None:
+    for key in keys:
+        parsed = entry.get(f"{key}_parsed")
+        if parsed:
+            try:
+                dt = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+            except (OverflowError, ValueError):
+                continue
+            # Re-validate through the same bounds as page dates (no future, nothing before 1990).
+            return parse_datetime(dt.isoformat())
+        raw = entry.get(key)
+        if isinstance(raw, str):
+            dt = parse_datetime(raw)
+            if dt:
+                return dt
+    return None
+
+
+def _language(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = value.strip().split("-")[0].split("_")[0].lower()
+    return code if len(code) == 2 and code.isalpha() else None
+
+
+def parse_feed(body: bytes, url: str) -> list[DiscoveredEntry]:
+    """Entries of an RSS/Atom feed, in feed order, with the metadata the feed gives.
+
+    Raises :class:`FeedError` if the document holds no feed at all.
+    """
+    parsed = feedparser.parse(body, response_headers={"content-location": url})
+    if not parsed.entries and (parsed.bozo or not parsed.get("version")):
+        reason = str(parsed.get("bozo_exception") or "no feed entries")
+        raise FeedError(f"not a feed: {reason[:200]}")
+    feed_lang = _language(parsed.feed.get("language"))
+    out: list[DiscoveredEntry] = []
+    for entry in parsed.entries:
+        link = entry.get("link") or ""
+        if not link:
+            # Atom entries may carry only <link rel="alternate">; RSS 2.0 may use a permalink guid.
+            for ln in entry.get("links", []):
+                if ln.get("rel", "alternate") == "alternate" and ln.get("href"):
+                    link = ln["href"]
+                    break
+            else:
+                guid = entry.get("id") or ""
+                if guid.startswith(("http://", "https://")):
+                    link = guid
+        if not link:
+            continue
+        link = urljoin(url, link.strip())
+        if not link.startswith(("http://", "https://")):
+            continue
+        authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
+        if not authors and entry.get("author"):
+            authors = [entry["author"]]
+        out.append(
+            DiscoveredEntry(
+                url=link,
+                title=" ".join((entry.get("title") or "").split()) or None,
+                published_at=_when(entry, "published", "updated", "created"),
+                language=_language(entry.get("language")) or feed_lang,
+                authors=authors,
+                description=" ".join((entry.get("summary") or "").split())[:2000] or None,
+                categories=[t.get("term") for t in entry.get("tags", []) if t.get("term")],
+            )
+        )
+    return out

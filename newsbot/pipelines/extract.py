@@ -1,0 +1,61 @@
+"""Extract: page HTML → headline, paragraphs and metadata (trafilatura + structured data)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newsbot.extract import ExtractionError, extract_article
+from newsbot.workers import get_runner
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """Runs :func:`newsbot.extract.extract_article` (in the worker pool when there is one)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        a = ItemAdapter(item)
+        html = a.get("html")
+        if html is None:
+            # Records built from an API answer (ReliefWeb) arrive with their text already.
+            return item
+        hints = dict(a.get("hints") or {})
+        try:
+            art = await get_runner(self.crawler).run(extract_article, html, a["url"], hints)
+        except ExtractionError as exc:
+            self.stats.inc_value("newsbot/extract/failed")
+            raise DropItem(f"{exc.reason}: {exc.detail}") from exc
+        finally:
+            a["html"] = None  # the page is no longer needed: don't carry it through the pipeline
+        self.stats.inc_value("newsbot/extract/ok")
+        a["title"] = art.title
+        a["paragraphs"] = art.paragraphs
+        a["authors"] = art.authors
+        a["published_at"] = art.published_at
+        a["description"] = art.description
+        a["site_name"] = art.site_name or hints.get("site_name")
+        a["declared_language"] = art.language or hints.get("language")
+        a["categories"] = art.categories
+        a["tags"] = art.tags
+        a["extractor_version"] = art.extractor_version
+        hints.update(
+            rel_canonical=art.rel_canonical,
+            og_url=art.og_url,
+            page_type=art.page_type,
+            is_article_markup=art.is_article_markup,
+        )
+        a["hints"] = hints
+        return item

@@ -1,0 +1,102 @@
+"""Rejects: every page that does not become a record is written to ``DIR/rejects/``.
+
+An extension, not a pipeline: it listens to Scrapy's ``item_dropped`` (a pipeline raised
+``DropItem``) and to newsbot's ``page_rejected`` (the spider gave up on a page before it became
+an item), so nothing disappears silently. A ``DropItem`` message starts with a reason code,
+``"too_short: 23 words"``; the code is counted under ``newsbot/rejects/<code>``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from twisted.internet import task
+
+from newsbot import signals as nb_signals
+from newsbot.run import output_dir, run_id
+from newsbot.storage.parquet import PartitionedWriter
+from newsbot.storage.records import partition_by_fetch_date, reject_row
+from newsbot.storage.schema import REJECT_SCHEMA
+
+logger = logging.getLogger(__name__)
+
+
+def split_reason(message: str) -> tuple[str, str]:
+    """``"too_short: 23 words"`` → ``("too_short", "23 words")``."""
+    code, _, detail = str(message).partition(":")
+    code = code.strip().lower().replace(" ", "_") or "dropped"
+    return code[:64], detail.strip()
+
+
+class RejectsWriter:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("NEWSBOT_REJECTS_ENABLED", True):
+            raise NotConfigured
+        self.stats = crawler.stats
+        self.run_id = run_id(crawler)
+        self.writer = PartitionedWriter(
+            output_dir(settings) / "rejects",
+            REJECT_SCHEMA,
+            partition_by_fetch_date,
+            file_prefix=f"rejects-{self.run_id}",
+        )
+        self.flush_interval = settings.getfloat("NEWSBOT_FLUSH_INTERVAL", 30.0)
+        self._timer: task.LoopingCall | None = None
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(self.page_rejected, signal=nb_signals.page_rejected)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RejectsWriter:
+        return cls(crawler)
+
+    def spider_opened(self) -> None:
+        if self.flush_interval > 0:
+            self._timer = task.LoopingCall(self.flush)
+            self._timer.start(self.flush_interval, now=False)
+
+    def item_dropped(self, item: Any, response: Any, exception: Exception, spider: Any) -> None:
+        a = ItemAdapter(item)
+        reason, detail = split_reason(str(exception))
+        self._add(
+            url=a.get("url"),
+            source=a.get("source"),
+            reason=reason,
+            detail=detail,
+            http_status=a.get("http_status"),
+            discovery=a.get("discovery"),
+            discovered_from=a.get("discovered_from"),
+        )
+
+    def page_rejected(self, **kw: Any) -> None:
+        kw.pop("signal", None)
+        kw.pop("sender", None)
+        self._add(**kw)
+
+    def _add(self, **fields: Any) -> None:
+        fields.setdefault("time", datetime.now(UTC))
+        row = reject_row(run_id=self.run_id, **fields)
+        self.writer.add(row)
+        self.stats.inc_value(f"newsbot/rejects/{row['reason']}")
+        if row.get("source"):
+            self.stats.inc_value(f"newsbot/source/{row['source']}/rejects/{row['reason']}")
+        logger.info(
+            "Rejected %s (%s%s)", row["url"], row["reason"], f": {row['detail']}" if row["detail"] else ""
+        )
+
+    def flush(self) -> None:
+        if self.writer.pending:
+            self.writer.flush()
+
+    def spider_closed(self) -> None:
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self.flush()

@@ -1,0 +1,40 @@
+"""The run: its id and the output directory, shared by every component of one crawl."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+
+from scrapy.crawler import Crawler
+from scrapy.settings import BaseSettings
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable, unique across processes and machines: time, then random."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def run_id(crawler: Crawler) -> str:
+    """The run id of this crawl (``NEWSBOT_RUN_ID`` when the caller sets one)."""
+    rid = getattr(crawler, "_newsbot_run_id", None)
+    if rid is None:
+        rid = crawler.settings.get("NEWSBOT_RUN_ID") or new_run_id()
+        crawler._newsbot_run_id = rid  # type: ignore[attr-defined]
+    return rid
+
+
+def output_dir(settings: BaseSettings) -> Path:
+    return Path(settings.get("NEWSBOT_OUTPUT_DIR") or "output")
+
+
+def state_dir(settings: BaseSettings) -> Path:
+    path = output_dir(settings) / "state"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def pid_tag() -> str:
+    return f"{os.getpid()}"

@@ -1,0 +1,1 @@
+"""newsbot's spiders: ``news`` (feeds, sitemaps, URLs), ``gdelt`` and ``reliefweb``."""

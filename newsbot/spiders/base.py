@@ -1,0 +1,174 @@
+"""What every newsbot spider shares: article requests, the article callback, rejects."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.settings import BaseSettings
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from newsbot import __version__
+from newsbot import signals as nb_signals
+from newsbot.config.args import split_list
+from newsbot.discovery.entry import DiscoveredEntry
+from newsbot.extract.decode import decode_html
+from newsbot.items import ArticleItem
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+def ad_hoc_source(url: str) -> str:
+    """Source id of a URL given on the command line: its host (with the port if not default)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "unknown").removeprefix("www.")
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _canonicalizer() -> Any:
+    try:
+        from newsbot.identify.canonical import canonicalize
+    except ImportError:  # identify stage not installed: fall back to the URL itself
+        return lambda u: u
+    return canonicalize
+
+
+def _seen_store(crawler: Any) -> Any:
+    try:
+        from newsbot.identify.seen import get_seen
+    except ImportError:
+        return None
+    return get_seen(crawler)
+
+
+class NewsbotSpider(Spider):
+    """Base class: subclasses discover entries and call :meth:`article_request`."""
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        contact = settings.get("NEWSBOT_CONTACT")
+        if contact and settings.getpriority("USER_AGENT") <= settings.getpriority("NEWSBOT_CONTACT"):
+            settings.set(
+                "USER_AGENT",
+                f"newsbot/{__version__} (+{contact})",
+                priority=settings.getpriority("NEWSBOT_CONTACT"),
+            )
+
+    def _setup_discovery(self) -> None:
+        self._canonical = _canonicalizer()
+        self._scheduled: set[str] = set()
+        self._seen = _seen_store(self.crawler)
+        self._languages = {code.lower() for code in split_list(self.settings.get("NEWSBOT_LANGUAGES"))}
+
+    def _inc(self, key: str, source: str | None = None, n: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newsbot/{key}", n)
+        if source:
+            self.crawler.stats.inc_value(f"newsbot/source/{source}/{key}", n)
+
+    def article_request(
+        self,
+        entry: DiscoveredEntry,
+        *,
+        source: str,
+        discovery: str,
+        discovered_from: str | None,
+    ) -> Request | None:
+        """A request for the article, or None if it is filtered, already stored or already queued."""
+        if not hasattr(self, "_scheduled"):
+            self._setup_discovery()
+        self._inc("discovery/listed", source)
+        if self._languages and entry.language and entry.language not in self._languages:
+            self._inc("discovery/skipped_language", source)
+            return None
+        key = self._canonical(entry.url)
+        if key in self._scheduled:
+            self._inc("discovery/skipped_queued", source)
+            return None
+        if self._seen is not None and entry.url in self._seen:
+            self._inc("discovery/skipped_stored", source)
+            return None
+        self._scheduled.add(key)
+        self._inc("discovery/requested", source)
+        return Request(
+            entry.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            meta={
+                "newsbot_source": source,
+                "newsbot_discovery": discovery,
+                "newsbot_from": discovered_from,
+                "newsbot_hints": entry.hints(),
+                "newsbot_listed_url": entry.url,
+            },
+        )
+
+    def _reject(
+        self, url: str, meta: dict[str, Any], reason: str, detail: str = "", status: int | None = None
+    ) -> None:
+        self.crawler.signals.send_catch_log(
+            nb_signals.page_rejected,
+            url=url,
+            source=meta.get("newsbot_source"),
+            reason=reason,
+            detail=detail,
+            http_status=status,
+            discovery=meta.get("newsbot_discovery"),
+            discovered_from=meta.get("newsbot_from"),
+        )
+
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        meta = response.meta
+        ctype = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+        body = response.body
+        if not body.strip():
+            self._reject(response.url, meta, "empty", "empty response body", response.status)
+            return
+        sniff = body[:1024].lstrip().lower()
+        looks_html = sniff.startswith((b"<!doctype html", b"<html")) or b"<html" in sniff or b"<head" in sniff
+        if not (ctype in HTML_TYPES or (looks_html and (not ctype or ctype.startswith(b"text/")))):
+            self._reject(
+                response.url, meta, "not_html", ctype.decode("latin-1") or "unknown type", response.status
+            )
+            return
+        header = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        _, text = decode_html(body, header)
+        yield ArticleItem(
+            url=response.url,
+            source=meta["newsbot_source"],
+            fetched_at=datetime.now(UTC),
+            http_status=response.status,
+            discovery=meta.get("newsbot_discovery", "url"),
+            discovered_from=meta.get("newsbot_from"),
+            discovered_url=meta.get("newsbot_listed_url"),
+            html=text,
+            hints=dict(meta.get("newsbot_hints") or {}),
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        meta = request.meta
+        if failure.check(HttpError):
+            response = failure.value.response
+            self._reject(request.url, meta, f"http_{response.status}", "", response.status)
+        elif failure.check(IgnoreRequest):
+            self._reject(request.url, meta, "ignored", str(failure.value)[:200] or "robots.txt or filter")
+        else:
+            self._reject(request.url, meta, "network", f"{failure.type.__name__}: {failure.value}"[:300])
+
+    def source_failed(self, failure: Failure) -> None:
+        """Errback of feed and sitemap requests: counted per source, never fatal."""
+        request = failure.request  # type: ignore[attr-defined]
+        source = request.meta.get("newsbot_source")
+        what = f"HTTP {failure.value.response.status}" if failure.check(HttpError) else repr(failure.value)
+        logger.warning("Source %s: cannot fetch %s (%s)", source, request.url, what)
+        self._inc("discovery/errors", source)

@@ -1,0 +1,175 @@
+"""The ``news`` spider: RSS/Atom feeds, XML sitemaps and article URLs.
+
+    scrapy crawl news [-a sources=ID,...] [-a feeds=URL,...] [-a sitemaps=URL,...] [-a urls=URL,...]
+
+With no argument it crawls every enabled source of ``settings/sources.toml``
+(``NEWSBOT_SOURCES_FILE``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.http import Response
+
+from newsbot.config.args import NewsArgs
+from newsbot.config.errors import ConfigError
+from newsbot.config.paths import resolve, settings_path
+from newsbot.config.sources import Source, load_sources
+from newsbot.discovery.entry import DiscoveredEntry
+from newsbot.discovery.feeds import FeedError, parse_feed
+from newsbot.discovery.sitemaps import SitemapError, parse_sitemap, sitemaps_from_robots
+from newsbot.spiders.base import NewsbotSpider, ad_hoc_source
+
+logger = logging.getLogger(__name__)
+
+
+class NewsSpider(NewsbotSpider):
+    name = "news"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in NewsArgs.KNOWN})
+        try:
+            self.args = NewsArgs.parse({k: v for k, v in kwargs.items() if k in NewsArgs.KNOWN})
+        except ConfigError as exc:
+            logger.error("newsbot: %s", exc)
+            raise
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        unknown = sorted(set(kwargs) - set(NewsArgs.KNOWN) - set(cls.extra_arguments()))
+        if unknown:
+            exc = ConfigError(
+                "spider argument", unknown[0], f"unknown argument (known: {', '.join(NewsArgs.KNOWN)})"
+            )
+            logger.error("newsbot: %s", exc)
+            raise exc
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.sources = spider.resolve_sources()
+        return spider
+
+    @classmethod
+    def extra_arguments(cls) -> tuple[str, ...]:
+        """Arguments handled elsewhere (e.g. by an extension) that the spider accepts."""
+        return ("shard",)
+
+    def resolve_sources(self) -> list[Source]:
+        path = resolve(self.settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
+        need_registry = bool(self.args.sources) or not self.args.ad_hoc
+        try:
+            registry = load_sources(path) if (need_registry or path.exists()) else []
+        except ConfigError as exc:
+            if need_registry:
+                logger.error("newsbot: %s", exc)
+                raise
+            logger.warning("Ignoring the source registry: %s", exc)
+            registry = []
+        self.registry = {s.id: s for s in registry}
+        if self.args.sources:
+            missing = [sid for sid in self.args.sources if sid not in self.registry]
+            if missing:
+                exc = ConfigError(str(path), "id", f"no source {missing[0]!r} (spider argument 'sources')")
+                logger.error("newsbot: %s", exc)
+                raise exc
+            return [self.registry[sid] for sid in self.args.sources]
+        if self.args.ad_hoc:
+            return []
+        enabled = [s for s in registry if s.enabled]
+        if not enabled:
+            logger.warning("No enabled source in %s", path)
+        return enabled
+
+    def source_for(self, url: str) -> tuple[str, Source | None]:
+        """The registered source a URL belongs to (by host), else the host as an ad-hoc id."""
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        for src in self.registry.values():
+            if host and host in {h.removeprefix("www.") for h in src.hosts}:
+                return src.id, src
+        return ad_hoc_source(url), None
+
+    async def start(self) -> AsyncIterator[Any]:
+        self._setup_discovery()
+        for src in self.sources:
+            for url in src.feeds:
+                yield self._listing_request(url, self.parse_feed, src.id)
+            for url in src.sitemaps:
+                yield self._listing_request(url, self.parse_sitemap, src.id)
+        for url in self.args.feeds:
+            yield self._listing_request(url, self.parse_feed, self.source_for(url)[0])
+        for url in self.args.sitemaps:
+            yield self._listing_request(url, self.parse_sitemap, self.source_for(url)[0])
+        for url in self.args.urls:
+            req = self.article_request(
+                DiscoveredEntry(url=url),
+                source=self.source_for(url)[0],
+                discovery="url",
+                discovered_from=None,
+            )
+            if req is not None:
+                yield req
+
+    def _listing_request(self, url: str, callback: Any, source: str, depth: int = 0) -> Request:
+        self._inc("discovery/listings", source)
+        return Request(
+            url,
+            callback=callback,
+            errback=self.source_failed,
+            # Feeds and sitemaps are polled on every run: never filtered as duplicates.
+            dont_filter=True,
+            priority=10,  # listings before articles, so discovery stays ahead of fetching
+            meta={"newsbot_source": source, "newsbot_depth": depth},
+        )
+
+    def _accept(self, source_id: str, url: str) -> bool:
+        src = self.registry.get(source_id)
+        if src is not None and not src.accepts(url):
+            self._inc("discovery/skipped_pattern", source_id)
+            return False
+        return True
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        source = response.meta["newsbot_source"]
+        try:
+            entries = parse_feed(response.body, response.url)
+        except FeedError as exc:
+            logger.warning("Source %s: %s is not a usable feed (%s)", source, response.url, exc)
+            self._inc("discovery/errors", source)
+            return
+        self._inc("discovery/feed_entries", source, len(entries))
+        for entry in entries:
+            if self._accept(source, entry.url):
+                req = self.article_request(
+                    entry, source=source, discovery="feed", discovered_from=response.url
+                )
+                if req is not None:
+                    yield req
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        source = response.meta["newsbot_source"]
+        depth = response.meta.get("newsbot_depth", 0)
+        if urlsplit(response.url).path.endswith("/robots.txt"):
+            for url in sitemaps_from_robots(response.body, response.url):
+                yield self._listing_request(url, self.parse_sitemap, source, depth + 1)
+            return
+        try:
+            sitemap = parse_sitemap(response.body, response.url)
+        except SitemapError as exc:
+            logger.warning("Source %s: %s is not a usable sitemap (%s)", source, response.url, exc)
+            self._inc("discovery/errors", source)
+            return
+        max_depth = self.settings.getint("NEWSBOT_SITEMAP_MAX_DEPTH", 3)
+        for child in sitemap.sitemaps:
+            if depth < max_depth:
+                yield self._listing_request(child, self.parse_sitemap, source, depth + 1)
+        self._inc("discovery/sitemap_entries", source, len(sitemap.entries))
+        for entry in sitemap.entries:
+            if self._accept(source, entry.url):
+                req = self.article_request(
+                    entry, source=source, discovery="sitemap", discovered_from=response.url
+                )
+                if req is not None:
+                    yield req

@@ -1,0 +1,89 @@
+"""Item → dataset row: only schema columns, typed, and with clean text."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+from itemadapter import ItemAdapter
+
+from newsbot.storage.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, TS
+
+# C0/C1 controls, zero-width and bidi-override characters that only ever corrupt stored text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+# Something that is unmistakably an HTML tag (a name right after "<"), not "a < b" prose.
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]{0,500})?/?>")
+
+
+def clean_text(value: str | None, *, multiline: bool = False) -> str | None:
+    """Text with no markup and no control characters; ``None`` if nothing is left."""
+    if value is None:
+        return None
+    text = str(value)
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\t", " ")))
+    if multiline:
+        lines = (" ".join(line.split()) for line in text.split("\n"))
+        text = "\n".join(line for line in lines if line)
+    else:
+        text = " ".join(text.split())
+    return text or None
+
+
+def _ts(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return None
+
+
+def _strings(values: Any) -> list[str]:
+    if not values:
+        return []
+    out = []
+    for v in values:
+        c = clean_text(v)
+        if c:
+            out.append(c)
+    return out
+
+
+def article_row(item: Any) -> dict[str, Any]:
+    """The dataset row of an item, with every schema column present."""
+    a = ItemAdapter(item)
+    row: dict[str, Any] = {}
+    for f in ARTICLE_SCHEMA:
+        value = a.get(f.name)
+        if f.type == TS:
+            value = _ts(value)
+        elif f.type == ARTICLE_SCHEMA.field("authors").type:
+            value = _strings(value)
+        elif f.name == "body":
+            value = clean_text(value, multiline=True) or ""
+        elif f.type == ARTICLE_SCHEMA.field("title").type and value is not None:
+            value = clean_text(value)
+        row[f.name] = value
+    return row
+
+
+def reject_row(**fields: Any) -> dict[str, Any]:
+    row = {f.name: fields.get(f.name) for f in REJECT_SCHEMA}
+    row["time"] = _ts(row["time"]) or datetime.now(UTC)
+    for key in ("url", "source", "reason", "detail", "discovery", "discovered_from"):
+        if row[key] is not None:
+            row[key] = clean_text(str(row[key]))
+    row["url"] = row["url"] or ""
+    row["reason"] = row["reason"] or "unknown"
+    return row
+
+
+def partition_by_fetch_date(row: dict[str, Any]) -> str:
+    ts = row.get("fetched_at") or row.get("time") or datetime.now(UTC)
+    return f"date={ts.astimezone(UTC):%Y-%m-%d}"
