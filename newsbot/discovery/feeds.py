@@ -25,7 +25,8 @@ class FeedError(ValueError):
 
 def _when(entry: feedparser.FeedParserDict, *keys: str) -> datetime | None:
     for key in keys:
-        parsed = entry.get(f"{key}_parsed")
+        # dict.get bypasses FeedParserDict's deprecated updated->published key mapping
+        parsed = dict.get(entry, f"{key}_parsed")
         if parsed:
             try:
                 dt = datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
@@ -33,7 +34,7 @@ def _when(entry: feedparser.FeedParserDict, *keys: str) -> datetime | None:
                 continue
             # Re-validate through the same bounds as page dates (no future, nothing before 1990).
             return parse_datetime(dt.isoformat())
-        raw = entry.get(key)
+        raw = dict.get(entry, key)
         if isinstance(raw, str):
             dt = parse_datetime(raw)
             if dt:

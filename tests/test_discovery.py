@@ -1,0 +1,152 @@
+"""Feed and sitemap parsing on realistic documents, including malformed ones."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsbot.discovery.feeds import FeedError, parse_feed
+from newsbot.discovery.sitemaps import SitemapError, parse_sitemap, sitemaps_from_robots
+
+DATA = Path(__file__).parent / "data"
+
+
+def read(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def test_rss2_entries_metadata_and_relative_links() -> None:
+    entries = parse_feed(read("feeds/rss2.xml"), "https://news.example.org/feeds/world.xml")
+    assert [e.url for e in entries] == [
+        "https://news.example.org/world/europe/2026/11/23/kharkiv-shelling?utm_source=rss&utm_medium=feed",
+        "https://news.example.org/world/africa/2026/11/22/el-fasher-aid",
+        "https://news.example.org/world/2026/11/21/permalink-only",
+    ]
+    first = entries[0]
+    assert first.title == "Shelling hits Kharkiv suburbs as talks stall"
+    # +0200 offset converted to UTC, time of day kept
+    assert first.published_at == datetime(2026, 11, 23, 15, 45, tzinfo=UTC)
+    assert first.language == "en"
+    assert first.authors == ["Olena Marchenko"]
+    assert first.categories == ["Europe", "Ukraine war"]
+    assert entries[2].published_at is None  # garbage date is dropped, not guessed
+
+
+def test_rss1_rdf() -> None:
+    entries = parse_feed(read("feeds/rss1.rdf"), "https://levant.example.net/rss")
+    assert [e.url for e in entries] == [
+        "https://levant.example.net/ar/2026/11/20/idlib",
+        "https://levant.example.net/ar/2026/11/19/beirut",
+    ]
+    assert entries[0].title == "غارات جوية على ريف إدلب الجنوبي"
+    assert entries[0].published_at == datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
+    assert entries[0].language == "ar"
+    assert entries[0].authors == ["سامر الحلبي"]
+
+
+def test_atom_alternate_links_and_authors() -> None:
+    entries = parse_feed(read("feeds/atom.xml"), "https://sahel.example.fr/atom.xml")
+    assert [e.url for e in entries] == [
+        "https://sahel.example.fr/international/2026/11/23/menaka",
+        "https://sahel.example.fr/international/2026/11/22/burkina-est",
+    ]
+    assert entries[0].language == "fr"
+    assert entries[0].published_at == datetime(2026, 11, 23, 9, 15, tzinfo=UTC)
+    assert entries[1].published_at == datetime(2026, 11, 22, 18, 0, tzinfo=UTC)  # falls back to <updated>
+    assert entries[1].authors == ["Ibrahim Ouédraogo", "Claire Dubois"]
+
+
+def test_broken_feed_keeps_what_it_can_read() -> None:
+    entries = parse_feed(read("feeds/broken.xml"), "https://broken.example.com/rss")
+    assert entries and entries[0].url == "https://broken.example.com/a/1"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"<html><body><h1>Not a feed</h1></body></html>", b"\x00\x01\x02binary", b"{\"json\": true}"],
+)
+def test_not_a_feed(body: bytes) -> None:
+    with pytest.raises(FeedError):
+        parse_feed(body, "https://x.example.com/feed")
+
+
+def test_news_sitemap_keeps_google_news_metadata() -> None:
+    sm = parse_sitemap(read("sitemaps/news.xml"), "https://news.example.org/sitemaps/news.xml")
+    assert sm.kind == "urlset"
+    assert [e.url for e in sm.entries] == [
+        "https://news.example.org/world/2026/11/23/gaza-aid",
+        "https://news.example.org/world/2026/11/22/kinshasa",
+        "https://news.example.org/world/2026/11/21/plain",
+    ]
+    gaza = sm.entries[0]
+    assert gaza.title == "Aid trucks enter Gaza after crossing reopens"
+    assert gaza.published_at == datetime(2026, 11, 23, 13, 2, tzinfo=UTC)
+    assert gaza.language == "en"
+    assert gaza.keywords == ["Gaza", "aid", "Rafah"]
+    assert gaza.extra["site_name"] == "Example Wire"
+    assert gaza.lastmod == datetime(2026, 11, 23, 16, 20, tzinfo=UTC)
+    assert sm.entries[1].language == "zh"
+    hints = gaza.hints()
+    assert hints["title"] == gaza.title and hints["published_at"] == gaza.published_at
+
+
+def test_sitemap_index_and_gzip() -> None:
+    sm = parse_sitemap(gzip.compress(read("sitemaps/index.xml")), "https://news.example.org/sitemap.xml.gz")
+    assert sm.kind == "sitemapindex"
+    assert sm.sitemaps == [
+        "https://news.example.org/sitemaps/news.xml.gz",
+        "https://news.example.org/sitemaps/archive-2026-11.xml",
+    ]
+    assert sm.entries == []
+
+
+def test_gzip_bomb_is_refused() -> None:
+    bomb = gzip.compress(b"<urlset>" + b" " * (80 * 1024 * 1024) + b"</urlset>")
+    assert len(bomb) < 200_000
+    with pytest.raises(SitemapError, match="decompressed size"):
+        parse_sitemap(bomb, "https://x.example.com/sitemap.xml.gz")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"<html><body>404 Not Found</body></html>",
+        b"<rss version='2.0'><channel></channel></rss>",
+        b"\x1f\x8bnot really gzip",
+    ],
+)
+def test_not_a_sitemap(body: bytes) -> None:
+    with pytest.raises(SitemapError):
+        parse_sitemap(body, "https://x.example.com/sitemap.xml")
+
+
+def test_truncated_sitemap_recovers_complete_urls() -> None:
+    text = read("sitemaps/news.xml")
+    cut = text[: text.index(b"<url>\n    <loc>https://news.example.org/world/2026/11/21/plain")]
+    sm = parse_sitemap(cut, "https://news.example.org/sitemaps/news.xml")
+    assert [e.url for e in sm.entries][:2] == [
+        "https://news.example.org/world/2026/11/23/gaza-aid",
+        "https://news.example.org/world/2026/11/22/kinshasa",
+    ]
+
+
+def test_entity_expansion_is_not_performed() -> None:
+    evil = (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://a.example.com/&e;</loc>'
+        b"</url></urlset>"
+    )
+    sm = parse_sitemap(evil, "https://a.example.com/sitemap.xml")
+    assert all("root:" not in e.url for e in sm.entries)
+
+
+def test_robots_sitemap_lines() -> None:
+    robots = b"User-agent: *\nDisallow: /search\nSitemap: https://a.example.com/sitemap.xml\nsitemap: /news.xml\n"
+    assert sitemaps_from_robots(robots, "https://a.example.com/robots.txt") == [
+        "https://a.example.com/sitemap.xml",
+        "https://a.example.com/news.xml",
+    ]
