@@ -1,25 +1,51 @@
-"""Where CPU-heavy work runs.
+"""Where CPU-heavy work runs: a pool of worker processes, awaited from async pipelines.
 
-Scrapy runs in one thread; anything CPU-bound called inline from a pipeline stalls downloads and
-caps the crawl at one core. Pipelines therefore hand pure functions to the crawl's runner and
-await the result.
+Scrapy runs in one thread, so a pipeline that calls trafilatura inline caps the whole crawl at
+one core and stalls downloads while it parses. Pipelines instead hand *pure* functions (picklable
+arguments and results, no shared state) to the crawl's runner and ``await`` the result:
+
+    result = await get_runner(crawler).run(extract_article, html, url, hints)
+
+``NEWSBOT_WORKERS`` sets the pool size (default: one per core; ``0`` runs inline, in the reactor
+thread). ``NEWSBOT_WORKER_TIMEOUT`` bounds one call: a pathological page fails alone with
+:class:`WorkerTimeout`, and the pool is replaced so the stuck process does not hold a slot.
+In-flight calls are capped (``NEWSBOT_WORKER_MAX_PENDING``, default 4 per worker) so a fast
+downloader cannot pile thousands of pages into the pool's queue and memory.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Protocol, TypeVar
 
+from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.utils.reactor import is_asyncio_reactor_installed
+from twisted.internet import threads
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
+class WorkerTimeout(Exception):
+    """A call ran past ``NEWSBOT_WORKER_TIMEOUT``."""
+
+
+class Runner(Protocol):
+    async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    def close(self) -> None: ...
+
+
 class InlineRunner:
-    """Runs the function in the reactor thread (the fallback when there is no pool)."""
+    """Runs the function in the calling thread (``NEWSBOT_WORKERS=0``, tests, one-off tools)."""
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
@@ -28,9 +54,105 @@ class InlineRunner:
         pass
 
 
-def get_runner(crawler: Crawler) -> InlineRunner:
-    runner = getattr(crawler, "_newsbot_runner", None)
+def _warm_up() -> None:
+    # Import the heavy modules once per worker, before the first page arrives, so the first
+    # calls do not pay trafilatura's and lxml's import time inside the per-page timeout.
+    import newsbot.extract  # noqa: F401
+
+
+def _kill_pool(pool: ProcessPoolExecutor) -> None:
+    processes = list(getattr(pool, "_processes", {}).values())
+    for proc in processes:
+        if proc.is_alive():
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+class ProcessPoolRunner:
+    """A ``ProcessPoolExecutor`` driven from the reactor without blocking it."""
+
+    def __init__(self, workers: int, timeout: float = 60.0, max_pending: int | None = None) -> None:
+        self.workers = max(1, workers)
+        self.timeout = timeout
+        self.max_pending = max_pending or 4 * self.workers
+        # "spawn": forking a process that runs a reactor and threads is unsafe.
+        self._ctx = multiprocessing.get_context("spawn")
+        self._pool = self._new_pool()
+        self._slots: asyncio.Semaphore | None = None
+        self.replaced = 0
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_warm_up)
+
+    async def _await(self, fut: Future[T]) -> T:
+        if is_asyncio_reactor_installed():
+            return await asyncio.wait_for(asyncio.wrap_future(fut), self.timeout)
+        return await threads.deferToThread(fut.result, self.timeout)  # type: ignore[no-any-return]
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.max_pending) if is_asyncio_reactor_installed() else None
+        if self._slots is None:
+            return await self._run(fn, *args)
+        async with self._slots:
+            return await self._run(fn, *args)
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        for attempt in (1, 2):
+            pool = self._pool
+            try:
+                fut = pool.submit(fn, *args)
+            except (BrokenProcessPool, RuntimeError):
+                self._replace(pool, "broken")
+                continue
+            try:
+                return await self._await(fut)
+            except (TimeoutError, asyncio.TimeoutError) as exc:
+                # The worker is stuck on this input: replace the pool so the slot comes back.
+                self._replace(pool, "timeout")
+                raise WorkerTimeout(f"{getattr(fn, '__name__', fn)} took over {self.timeout:g}s") from exc
+            except BrokenProcessPool:
+                # Another call killed the pool (timeout, OOM kill): run once more in a fresh one.
+                if attempt == 2:
+                    raise
+                self._replace(pool, "broken")
+        raise BrokenProcessPool("worker pool keeps breaking")
+
+    def _replace(self, pool: ProcessPoolExecutor, why: str) -> None:
+        if pool is not self._pool:
+            return  # someone else already replaced it
+        logger.warning("Replacing the worker pool (%s)", why)
+        self.replaced += 1
+        self._pool = self._new_pool()
+        _kill_pool(pool)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def get_runner(crawler: Crawler) -> Runner:
+    """The crawl's runner, created on first use from the settings."""
+    runner: Runner | None = getattr(crawler, "_newsbot_runner", None)
     if runner is None:
-        runner = InlineRunner()
+        settings = crawler.settings
+        workers = settings.get("NEWSBOT_WORKERS")
+        n = default_workers() if workers in (None, "", "auto") else int(workers)
+        if n <= 0:
+            runner = InlineRunner()
+        else:
+            runner = ProcessPoolRunner(
+                n,
+                timeout=settings.getfloat("NEWSBOT_WORKER_TIMEOUT", 60.0),
+                max_pending=settings.getint("NEWSBOT_WORKER_MAX_PENDING", 0) or None,
+            )
+            logger.info("Extraction runs in %d worker processes", n)
         crawler._newsbot_runner = runner  # type: ignore[attr-defined]
+        crawler.signals.connect(runner.close, signal=signals.engine_stopped, weak=False)
     return runner

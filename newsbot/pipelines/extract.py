@@ -10,7 +10,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newsbot.extract import ExtractionError, extract_article
-from newsbot.workers import get_runner
+from newsbot.workers import WorkerTimeout, get_runner
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ class ExtractPipeline:
         except ExtractionError as exc:
             self.stats.inc_value("newsbot/extract/failed")
             raise DropItem(f"{exc.reason}: {exc.detail}") from exc
+        except WorkerTimeout as exc:
+            self.stats.inc_value("newsbot/extract/timeout")
+            raise DropItem(f"extract_timeout: {exc}") from exc
         finally:
             a["html"] = None  # the page is no longer needed: don't carry it through the pipeline
         self.stats.inc_value("newsbot/extract/ok")
