@@ -1,0 +1,132 @@
+"""Language identification: langdetect on the cleaned text, with the page's declared language as fallback.
+
+langdetect is randomised (it samples n-grams), so by default the same text can get different answers
+from one call to the next and the answer depends on what was detected before. Here the detector is
+seeded and a fresh one is made for every text, so a text always gets the same answer in any process
+and in any order. The profiles (about 50 languages) are loaded once per process, on first use, which
+keeps this module cheap to import in worker processes.
+
+One langdetect call per record: :func:`detect_language` uses ``get_probabilities()`` (what
+``detect_langs`` does) so that the code and its probability come from the same run.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+
+from langdetect import DetectorFactory
+from langdetect.detector_factory import PROFILES_DIRECTORY
+from langdetect.lang_detect_exception import LangDetectException
+
+logger = logging.getLogger(__name__)
+
+# The module-level factory that langdetect.detect()/detect_langs() use reads this class attribute;
+# seeding it too keeps any other caller in the process deterministic.
+DetectorFactory.seed = 0
+
+UNDETERMINED = "und"
+
+#: Characters of body text given to the detector after the title. langdetect samples n-grams, so
+#: more text mostly costs n-gram extraction time; ``python -m newsbot.bench.relevance`` measures
+#: accuracy with and without this cut.
+SAMPLE_CHARS = 1500
+
+#: Below this many letters the detector's answer is noise; the declared language is used instead.
+MIN_LETTERS = 20
+
+#: Confidence given to a declared (not detected) language: it is often a site-wide default.
+DECLARED_CONFIDENCE = 0.3
+
+#: When the detector is this unsure and the declared language is among its candidates, the
+#: declared one wins (short Ukrainian/Russian or Spanish/Portuguese texts are the usual case).
+TIE_BREAK_BELOW = 0.7
+
+# langdetect codes that are not ISO 639-1, and deprecated ISO 639-1 codes seen in lang attributes.
+_CODE_MAP = {"zh-cn": "zh", "zh-tw": "zh", "iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+_TAG = re.compile(r"^([A-Za-z]{2,3})(?:[-_].*)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageGuess:
+    code: str
+    """ISO 639-1 code, or ``"und"``."""
+    confidence: float
+    """Detector probability in [0, 1]; :data:`DECLARED_CONFIDENCE` for a declared fallback, 0 for und."""
+    method: str
+    """``"detected"``, ``"declared"`` or ``"none"``."""
+
+
+@functools.cache
+def _factory() -> DetectorFactory:
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(0)
+    return factory
+
+
+def warm_up() -> None:
+    """Load the language profiles now (about 0.5 s) rather than on the first record."""
+    _factory()
+
+
+def iso639_1(code: str | None) -> str | None:
+    """A language tag as ISO 639-1: ``"en-GB"`` → ``"en"``, ``"zh-cn"`` → ``"zh"``, ``"iw"`` → ``"he"``.
+
+    None when ``code`` is not a two-letter tag.
+    """
+    if not code:
+        return None
+    code = code.strip().lower()
+    if code in _CODE_MAP:
+        return _CODE_MAP[code]
+    m = _TAG.match(code)
+    if not m or len(m.group(1)) != 2:
+        return None
+    base = m.group(1)
+    return _CODE_MAP.get(base, base)
+
+
+def sample_text(title: str | None, body: str | None, limit: int | None = SAMPLE_CHARS) -> str:
+    """The text given to the detector: the title and the start of the body."""
+    body = body or ""
+    if limit is not None and len(body) > limit:
+        # Cut at a space so that the last word is not a fragment that skews the n-grams.
+        cut = body.rfind(" ", 0, limit)
+        body = body[: cut if cut > limit // 2 else limit]
+    return f"{title}\n{body}" if title else body
+
+
+def detect_language(
+    text: str, declared: str | None = None, *, min_letters: int = MIN_LETTERS
+) -> LanguageGuess:
+    """Detect the language of ``text``; fall back to ``declared`` when the text is too short.
+
+    Deterministic: the same text and declared language always give the same result.
+    """
+    hint = iso639_1(declared)
+    if sum(ch.isalpha() for ch in text[:400]) < min_letters:
+        return _fallback(hint)
+    detector = _factory().create()
+    detector.append(text)
+    try:
+        candidates = detector.get_probabilities()
+    except LangDetectException:
+        return _fallback(hint)
+    if not candidates:
+        return _fallback(hint)
+    best = candidates[0]
+    code, prob = _CODE_MAP.get(best.lang, best.lang), float(best.prob)
+    if hint and hint != code and prob < TIE_BREAK_BELOW:
+        for cand in candidates[1:]:
+            if _CODE_MAP.get(cand.lang, cand.lang) == hint:
+                return LanguageGuess(hint, round(float(cand.prob), 4), "declared")
+    return LanguageGuess(code, round(prob, 4), "detected")
+
+
+def _fallback(hint: str | None) -> LanguageGuess:
+    if hint:
+        return LanguageGuess(hint, DECLARED_CONFIDENCE, "declared")
+    return LanguageGuess(UNDETERMINED, 0.0, "none")
