@@ -1,0 +1,185 @@
+"""Throughput benchmark: the whole crawl against bare trafilatura, measured in one run.
+
+    python -m newsbot.bench.throughput [--pages 2000] [--aeb ../shared/aeb-dev] [--workers N]
+
+Serves N copies of the aeb-dev pages on loopback (copy *j* of every page lives on outlet *j*, its
+own port, so each outlet is a site of distinct articles, as a real source is), crawls them with
+politeness off through every stage into a fresh output directory, and prints pages/s, the peak
+RSS of the crawl's whole process tree (parent and workers) and F1 on the stored bodies, next to
+bare ``trafilatura.extract(html, include_comments=False)`` in one process on the same pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pyarrow.dataset as ds
+import trafilatura
+
+from newsbot.bench.aeb import AebPage, load_aeb, score
+from newsbot.config.paths import project_root
+from newsbot.demo.server import DemoServer
+
+
+def _tree_rss(pid: int) -> int:
+    """Resident memory (bytes) of a process and all its descendants, from /proc."""
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status", encoding="ascii") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+class PeakSampler(threading.Thread):
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.peak = max(self.peak, _tree_rss(self.pid))
+            time.sleep(self.interval)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join()
+
+
+def bare_trafilatura(pages: list[AebPage], calls: int) -> tuple[float, float]:
+    """pages/s and F1 of bare trafilatura, one process."""
+    preds = {}
+    start = time.perf_counter()
+    for i in range(calls):
+        page = pages[i % len(pages)]
+        preds[page.id] = trafilatura.extract(page.html, include_comments=False)
+    elapsed = time.perf_counter() - start
+    f1 = score((preds[p.id], p.truth) for p in pages).f1
+    return calls / elapsed, f1
+
+
+def build_site(pages: list[AebPage], n: int, root: Path) -> list[str]:
+    """Outlet directories of distinct pages (symlinks to one hidden copy); returns outlet ids."""
+    shared = root / ".pages"  # hidden: the server serves only outlet-named directories
+    shared.mkdir(parents=True)
+    for page in pages:
+        (shared / f"{page.id}.html").write_text(page.html, encoding="utf-8")
+    outlets = []
+    for j in range((n + len(pages) - 1) // len(pages)):
+        outlet = f"o{j:03d}"
+        (root / outlet).mkdir()
+        urls = []
+        for page in pages[: min(len(pages), n - j * len(pages))]:
+            os.symlink(shared / f"{page.id}.html", root / outlet / f"{page.id}.html")
+            urls.append(f"<url><loc>{{{{base:{outlet}}}}}/{page.id}.html</loc></url>")
+        (root / outlet / "sitemap.xml").write_text(
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            + "".join(urls)
+            + "</urlset>",
+            encoding="utf-8",
+        )
+        outlets.append(outlet)
+    return outlets
+
+
+def crawl(sitemaps: list[str], out: Path, workers: int | None, log: Path) -> tuple[float, int, int]:
+    """Run ``scrapy crawl news`` in a subprocess; returns (seconds, peak tree RSS, exit code)."""
+    cmd = [
+        sys.executable, "-m", "scrapy", "crawl", "news",
+        "-a", "sitemaps=" + ",".join(sitemaps),
+        "-s", f"NEWSBOT_OUTPUT_DIR={out}",
+        "-s", "ROBOTSTXT_OBEY=False",
+        "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", "DOWNLOAD_DELAY=0",
+        "-s", "CONCURRENT_REQUESTS=64",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=64",
+        "-s", "LOG_LEVEL=INFO",
+    ]  # fmt: skip
+    if workers is not None:
+        cmd += ["-s", f"NEWSBOT_WORKERS={workers}"]
+    start = time.perf_counter()
+    with log.open("w") as fh:
+        proc = subprocess.Popen(cmd, cwd=project_root(), stdout=fh, stderr=subprocess.STDOUT)
+        sampler = PeakSampler(proc.pid)
+        sampler.start()
+        code = proc.wait()
+        sampler.stop()
+    return time.perf_counter() - start, sampler.peak, code
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m newsbot.bench.throughput", description=__doc__.split("\n")[0]
+    )
+    ap.add_argument("--pages", type=int, default=2000, help="pages to crawl (copies of the aeb-dev pages)")
+    ap.add_argument("--aeb", type=Path, default=None, help="aeb-dev directory (default ../shared/aeb-dev)")
+    ap.add_argument("--workers", type=int, default=None, help="NEWSBOT_WORKERS (default: one per core)")
+    ap.add_argument("--bare-calls", type=int, default=264, help="trafilatura calls for the baseline")
+    ap.add_argument("--keep", action="store_true", help="keep the output directory and log")
+    args = ap.parse_args(argv)
+
+    pages = load_aeb(args.aeb)
+    bare_pps, bare_f1 = bare_trafilatura(pages, args.bare_calls)
+
+    tmp = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
+    outlets = build_site(pages, args.pages, tmp / "site")
+    with DemoServer(tmp / "site") as server:
+        sitemaps = [f"{server.base_urls[o]}/sitemap.xml" for o in outlets]
+        seconds, peak, code = crawl(sitemaps, tmp / "out", args.workers, tmp / "crawl.log")
+    if code != 0:
+        print(f"crawl failed with exit code {code}; log: {tmp / 'crawl.log'}", file=sys.stderr)
+        return 1
+    table = ds.dataset(tmp / "out" / "articles", format="parquet", partitioning="hive").to_table(
+        columns=["url", "body"]
+    )
+    stored = table.num_rows
+    bodies: dict[str, str] = {}
+    for url, body in zip(table.column("url").to_pylist(), table.column("body").to_pylist(), strict=True):
+        bodies.setdefault(url.rsplit("/", 1)[-1].removesuffix(".html"), body)
+    pipe = score((bodies.get(p.id), p.truth) for p in pages)
+    pps = args.pages / seconds
+    result = {
+        "pages": args.pages,
+        "stored": stored,
+        "crawl_seconds": round(seconds, 2),
+        "pipeline_pages_per_s": round(pps, 1),
+        "bare_trafilatura_pages_per_s": round(bare_pps, 1),
+        "speedup": round(pps / bare_pps, 2),
+        "peak_rss_mb": round(peak / 2**20, 1),
+        "pipeline_f1": round(pipe.f1, 4),
+        "bare_trafilatura_f1": round(bare_f1, 4),
+    }
+    width = max(len(k) for k in result)
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
+    print(json.dumps(result))
+    if not args.keep:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"kept {tmp}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

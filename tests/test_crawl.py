@@ -1,0 +1,138 @@
+"""End to end: the real ``news`` spider and pipelines crawl the demo site on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from newsbot.storage.schema import ARTICLE_SCHEMA
+from tests.crawl_helpers import scrapy_crawl
+
+REQUIRED = {
+    "id": pa.string(),
+    "url": pa.string(),
+    "canonical_url": pa.string(),
+    "source": pa.string(),
+    "title": pa.string(),
+    "body": pa.string(),
+    "authors": pa.list_(pa.string()),
+    "published_at": pa.timestamp("us", tz="UTC"),
+    "fetched_at": pa.timestamp("us", tz="UTC"),
+    "language": pa.string(),
+    "content_hash": pa.string(),
+    "duplicate_of": pa.string(),
+}
+
+
+def read_dataset(out: Path) -> pa.Table:
+    return ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table()
+
+
+@pytest.fixture(scope="module")
+def demo_crawl(demo_site, tmp_path_factory) -> tuple[Path, object]:
+    tmp = tmp_path_factory.mktemp("demo-crawl")
+    sources = tmp / "sources.toml"
+    sources.write_text(demo_site.sources_toml(), encoding="utf-8")
+    demo_site.clear_log()
+    out = tmp / "out"
+    proc = scrapy_crawl("-s", f"NEWSBOT_SOURCES_FILE={sources}", "-s", f"NEWSBOT_OUTPUT_DIR={out}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return out, proc
+
+
+def test_dataset_has_the_design_schema(demo_crawl) -> None:
+    out, _ = demo_crawl
+    table = read_dataset(out)
+    for name, typ in REQUIRED.items():
+        assert table.schema.field(name).type == typ, name
+    assert pa.types.is_integer(table.schema.field("word_count").type)
+    assert pa.types.is_floating(table.schema.field("conflict_score").type)
+    assert table.num_rows >= 15
+    ids = table.column("id").to_pylist()
+    assert len(ids) == len(set(ids))
+    for f in pq.ParquetDataset(str(out / "articles")).files:
+        meta = pq.read_metadata(f)
+        assert meta.schema.to_arrow_schema().metadata[b"newsbot.schema_version"] == b"1"
+        assert "date=" in f
+
+
+def test_duckdb_reads_the_dataset(demo_crawl) -> None:
+    out, _ = demo_crawl
+    rows = duckdb.sql(
+        f"SELECT source, count(*) AS n, min(word_count) AS w FROM "
+        f"read_parquet('{out}/articles/**/*.parquet', hive_partitioning=true) GROUP BY source ORDER BY source"
+    ).fetchall()
+    sources = {r[0] for r in rows}
+    assert {"meridian", "sahel", "levant", "kyiv"} <= sources
+    assert all(r[2] > 0 for r in rows)
+
+
+def test_records_are_clean_articles(demo_crawl) -> None:
+    out, _ = demo_crawl
+    table = read_dataset(out).to_pylist()
+    for rec in table:
+        assert rec["body"].strip(), rec["url"]
+        assert "\n\n" not in rec["body"]
+        assert rec["title"] and "Meridian Herald" not in rec["title"], rec["title"]
+        assert rec["fetched_at"] is not None
+        assert rec["url"].startswith("http://127.0.0.1:")
+    with_time = [r for r in table if r["published_at"] is not None]
+    assert len(with_time) >= len(table) * 0.8
+
+
+def test_nothing_disappears_silently(demo_crawl, demo_site) -> None:
+    out, _ = demo_crawl
+    rejects = ds.dataset(str(out / "rejects"), format="parquet", partitioning="hive").to_table().to_pylist()
+    reasons = {r["reason"] for r in rejects}
+    assert "http_404" in reasons  # the feed item pointing at a missing page
+    for r in rejects:
+        assert r["url"] and r["time"] is not None and r["reason"]
+
+
+def test_robots_txt_is_obeyed(demo_crawl, demo_site) -> None:
+    paths = [r["path"] for r in demo_site.requests()]
+    assert any(p == "/robots.txt" for p in paths)
+    assert not any(p.startswith("/search") or p.startswith("/subscribe") for p in paths)
+
+
+def test_ad_hoc_feeds_sitemaps_urls_and_parquet_feed_export(demo_site, tmp_path) -> None:
+    out = tmp_path / "out"
+    export = tmp_path / "export.parquet"
+    proc = scrapy_crawl(
+        "-a", f"feeds={demo_site.url('sahel', '/feeds/atom.xml')}",
+        "-a", f"sitemaps={demo_site.url('kyiv', '/sitemap.xml')}",
+        "-a", f"urls={demo_site.url('meridian', '/')}",
+        "-s", f"NEWSBOT_OUTPUT_DIR={out}",
+        "-O", str(export),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    stored = read_dataset(out)
+    exported = pq.read_table(export)
+    assert exported.schema.equals(ARTICLE_SCHEMA, check_metadata=False)
+    assert sorted(exported.column("id").to_pylist()) == sorted(stored.column("id").to_pylist())
+    hosts = {s.split(":")[0] for s in stored.column("source").to_pylist()}
+    assert hosts == {"127.0.0.1"}  # ad-hoc runs name sources by host
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["-a", "feeds=not-a-url"], "feeds"),
+        (["-a", "colour=blue"], "colour"),
+        (["-a", "sources=no-such-source"], "no-such-source"),
+    ],
+)
+def test_bad_spider_argument_stops_the_run_and_names_it(args, named, demo_site, tmp_path) -> None:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(demo_site.sources_toml(), encoding="utf-8")
+    proc = scrapy_crawl(
+        *args, "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path}", "-s", f"NEWSBOT_SOURCES_FILE={sources}"
+    )
+    assert proc.returncode != 0
+    assert named in proc.stderr
+    assert not (tmp_path / "articles").exists()
