@@ -1,0 +1,378 @@
+"""Conflict relevance: a weighted multilingual lexicon, compiled to a few regexes per language.
+
+The lexicon is user-editable data in ``settings/relevance/``: one TOML file per language (``en.toml``,
+``ar.toml``, ...) and ``scoring.toml`` with the parameters of the score. A language file holds groups
+of terms that share a weight::
+
+    language = "en"
+    clitics = []              # optional: prefixes allowed before any term (Arabic و ب ل ال ...)
+
+    [[group]]
+    name = "strikes"
+    weight = 3.0              # negative weights dampen hard negatives (sport, markets, disasters)
+    terms = ["airstrike*", "air strike*", "*angriff", "shelling"]
+
+Term syntax, applied after the same normalisation as the text (lower case, and per language: Arabic
+letter variants and diacritics, Persian ZWNJ, Russian ё, Turkish dotted/dotless i):
+
+- words match whole words; a space matches any run of spaces or hyphens (``air strike`` matches
+  "air-strike");
+- ``word*`` matches any ending (inflection: ``обстрел*``, ``saldırı*``, ``bombard*``);
+- a leading ``*`` drops the left word boundary, for the heads of compounds (``*angriff`` matches
+  "Drohnenangriff").
+
+Each group compiles to one regex; counting matches per group is all the scoring needs.
+:meth:`Lexicon.explain` lists the matched words, for tuning.
+
+Score: with ``T`` and ``B`` the weighted hit sums of the title and of the (start of the) body,
+``x = title_weight * T + B / sqrt(max(words, min_words) / reference_words)`` and
+``score = 1 / (1 + exp(-slope * (x - midpoint)))``, so ``midpoint`` is where the score crosses 0.5.
+The body is length-normalised so that a long piece that mentions a war in passing does not outscore a
+short report of a strike.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsbot.config.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+SCORING_FILE = "scoring.toml"
+
+_ARABIC_MARKS = dict.fromkeys(range(0x064B, 0x0660)) | {0x0670: None, 0x0640: None}
+_TRANSLATE: dict[str, dict[int, Any]] = {
+    "ar": _ARABIC_MARKS | str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"}),
+    # Persian: Arabic-keyboard letter variants and the zero-width non-joiner between stem and suffix.
+    "fa": _ARABIC_MARKS | str.maketrans({"ي": "ی", "ك": "ک", "ى": "ی", "\u200c": " ", "أ": "ا", "إ": "ا"}),
+    "ru": str.maketrans({"ё": "е"}),
+    "uk": str.maketrans({"’": "'", "ʼ": "'", "`": "'"}),
+}
+# Turkish upper-case I/İ must be mapped before lower(), which would give "i" and "i̇".
+_TURKISH_UPPER = str.maketrans({"I": "ı", "İ": "i"})
+_COMMON = str.maketrans({"’": "'", "\u00ad": None, "\u200b": None})
+
+_TOP_KEYS = {"language", "clitics", "group", "description"}
+_GROUP_KEYS = {"name", "weight", "terms", "note"}
+_SCORING_KEYS = {
+    "title_weight": (0.0, 20.0),
+    "reference_words": (1.0, 100_000.0),
+    "min_words": (1.0, 100_000.0),
+    "max_body_chars": (100.0, 10_000_000.0),
+    "midpoint": (-100.0, 100.0),
+    "slope": (0.01, 100.0),
+}
+_LANG = re.compile(r"^[a-z]{2}$")
+
+
+def normalise(text: str, language: str) -> str:
+    """Lower-case ``text`` with the letter foldings of ``language``; whitespace runs become one space."""
+    if language == "tr":
+        text = text.translate(_TURKISH_UPPER)
+    text = text.lower().translate(_COMMON)
+    table = _TRANSLATE.get(language)
+    if table:
+        text = text.translate(table)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    title_weight: float = 2.0
+    reference_words: float = 150.0
+    min_words: float = 60.0
+    max_body_chars: float = 6000.0
+    midpoint: float = 3.0
+    slope: float = 1.2
+
+    def probability(self, x: float) -> float:
+        z = self.slope * (x - self.midpoint)
+        if z < -60:
+            return 0.0
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+@dataclass(slots=True)
+class Group:
+    name: str
+    weight: float
+    terms: list[str]
+    regex: re.Pattern[str]
+
+
+@dataclass(slots=True)
+class LanguageLexicon:
+    language: str
+    path: str
+    groups: list[Group] = field(default_factory=list)
+
+    def weighted_hits(self, text: str) -> float:
+        """Sum over groups of weight × number of matches in ``text`` (already normalised)."""
+        total = 0.0
+        for g in self.groups:
+            n = len(g.regex.findall(text))
+            if n:
+                total += g.weight * n
+        return total
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    score: float
+    #: the weighted, length-normalised evidence that the logistic turns into ``score``
+    evidence: float
+    title_hits: float
+    body_hits: float
+    words: int
+
+
+class Lexicon:
+    """All language lexicons and the scoring parameters; built by :func:`load_lexicon`."""
+
+    def __init__(self, languages: dict[str, LanguageLexicon], scoring: Scoring) -> None:
+        self.languages = languages
+        self.scoring = scoring
+
+    def __contains__(self, language: object) -> bool:
+        return language in self.languages
+
+    def assess(self, title: str | None, body: str | None, language: str) -> Relevance | None:
+        """Score an article; None when there is no lexicon for ``language``."""
+        lex = self.languages.get(language)
+        if lex is None:
+            return None
+        sc = self.scoring
+        body = (body or "")[: int(sc.max_body_chars)]
+        t = lex.weighted_hits(normalise(title, language)) if title else 0.0
+        nbody = normalise(body, language)
+        b = lex.weighted_hits(nbody) if nbody else 0.0
+        words = nbody.count(" ") + 1 if nbody else 0
+        x = sc.title_weight * t + b / math.sqrt(max(words, sc.min_words) / sc.reference_words)
+        return Relevance(round(sc.probability(x), 4), x, t, b, words)
+
+    def score(self, title: str | None, body: str | None, language: str) -> float | None:
+        r = self.assess(title, body, language)
+        return None if r is None else r.score
+
+    def explain(self, text: str, language: str) -> dict[str, list[str]]:
+        """The matched words of each group, for tuning the lexicon."""
+        lex = self.languages.get(language)
+        if lex is None:
+            return {}
+        norm = normalise(text, language)
+        out: dict[str, list[str]] = {}
+        for g in lex.groups:
+            found = [m.group(0) for m in g.regex.finditer(norm)]
+            if found:
+                out[f"{g.name} ({g.weight:+g})"] = found
+        return out
+
+
+# --- loading and validation ------------------------------------------------------------------------
+
+
+def load_lexicon(path: str | Path) -> Lexicon:
+    """Load and validate a lexicon directory (``*.toml`` per language plus ``scoring.toml``).
+
+    Raises :class:`~newsbot.config.errors.ConfigError` naming the file, line and field of a problem.
+    """
+    root = Path(path)
+    if root.is_file():
+        files = [root]
+        scoring_file = root.with_name(SCORING_FILE)
+    elif root.is_dir():
+        files = sorted(p for p in root.glob("*.toml") if p.name != SCORING_FILE)
+        scoring_file = root / SCORING_FILE
+    else:
+        raise ConfigError(str(root), None, "relevance lexicon not found (expected a directory of TOML files)")
+    if not files:
+        raise ConfigError(str(root), None, "no language files (*.toml) in the relevance lexicon")
+    scoring = _load_scoring(scoring_file) if scoring_file.is_file() else Scoring()
+    languages: dict[str, LanguageLexicon] = {}
+    for f in files:
+        lex = _load_language_file(f)
+        if lex.language in languages:
+            raise ConfigError(
+                str(f), "language", f"{lex.language!r} is already defined in {languages[lex.language].path}"
+            )
+        languages[lex.language] = lex
+    logger.debug("relevance lexicon: %s from %s", ", ".join(sorted(languages)), root)
+    return Lexicon(languages, scoring)
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], str]:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), None, f"cannot read: {exc}") from exc
+    try:
+        return tomllib.loads(raw), raw
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(str(path), None, f"invalid TOML: {exc}", int(m.group(1)) if m else None) from exc
+
+
+def _line_of(raw: str, needle: str, start_line: int = 1) -> int | None:
+    """The first line (from ``start_line``) of ``raw`` that contains ``needle``: TOML parsers
+    do not report where a value came from, and a line number is what an editor needs."""
+    for i, line in enumerate(raw.splitlines()[start_line - 1 :], start_line):
+        if needle in line:
+            return i
+    return None
+
+
+def _load_scoring(path: Path) -> Scoring:
+    data, raw = _read_toml(path)
+    table = data.get("scoring", data)
+    values: dict[str, float] = {}
+    for key, value in table.items():
+        if key == "scoring":
+            continue
+        if key not in _SCORING_KEYS:
+            raise ConfigError(
+                str(path),
+                key,
+                f"unknown key (expected one of {', '.join(_SCORING_KEYS)})",
+                _line_of(raw, key),
+            )
+        lo, hi = _SCORING_KEYS[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or not lo <= value <= hi:
+            raise ConfigError(
+                str(path), key, f"must be a number in [{lo:g}, {hi:g}], got {value!r}", _line_of(raw, key)
+            )
+        values[key] = float(value)
+    return Scoring(**values)
+
+
+def _load_language_file(path: Path) -> LanguageLexicon:
+    data, raw = _read_toml(path)
+    where = str(path)
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ConfigError(
+                where, key, f"unknown key (expected {', '.join(sorted(_TOP_KEYS))})", _line_of(raw, key)
+            )
+    language = data.get("language")
+    if not isinstance(language, str) or not _LANG.match(language):
+        raise ConfigError(where, "language", f"must be an ISO 639-1 code like 'en', got {language!r}")
+    clitics = data.get("clitics", [])
+    if not isinstance(clitics, list) or not all(
+        isinstance(c, str) and c.strip() and " " not in c for c in clitics
+    ):
+        raise ConfigError(
+            where, "clitics", "must be a list of non-empty strings without spaces", _line_of(raw, "clitics")
+        )
+    clitic_re = _alternation(sorted({normalise(c, language) for c in clitics}, key=len, reverse=True))
+    groups_data = data.get("group")
+    if not isinstance(groups_data, list) or not groups_data:
+        raise ConfigError(
+            where, "group", "at least one [[group]] table with name, weight and terms is required"
+        )
+    lex = LanguageLexicon(language, where)
+    seen: dict[str, str] = {}
+    for gi, g in enumerate(groups_data):
+        fld = f"group[{gi}]"
+        if not isinstance(g, dict):
+            raise ConfigError(where, fld, "must be a table")
+        name = g.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(where, f"{fld}.name", "must be a non-empty string")
+        fld = f"group[{gi}] ({name})"
+        group_line = _line_of(raw, f'"{name}"') or 1
+        for key in g:
+            if key not in _GROUP_KEYS:
+                raise ConfigError(
+                    where,
+                    f"{fld}.{key}",
+                    "unknown key (expected name, weight, terms, note)",
+                    _line_of(raw, key, group_line),
+                )
+        weight = g.get("weight")
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < abs(weight) <= 10:
+            raise ConfigError(
+                where,
+                f"{fld}.weight",
+                f"must be a non-zero number in [-10, 10], got {weight!r}",
+                _line_of(raw, "weight", group_line),
+            )
+        terms = g.get("terms")
+        if not isinstance(terms, list) or not terms:
+            raise ConfigError(
+                where,
+                f"{fld}.terms",
+                "must be a non-empty list of strings",
+                _line_of(raw, "terms", group_line),
+            )
+        patterns: list[tuple[str, bool, bool]] = []
+        for ti, term in enumerate(terms):
+            tfld = f"{fld}.terms[{ti}]"
+            line = _line_of(raw, f'"{term}"', group_line) if isinstance(term, str) else None
+            if not isinstance(term, str):
+                raise ConfigError(where, tfld, f"must be a string, got {term!r}", line)
+            norm = normalise(term, language)
+            problem = _term_problem(norm)
+            if problem:
+                raise ConfigError(where, tfld, f"{term!r}: {problem}", line)
+            if norm in seen:
+                raise ConfigError(where, tfld, f"{term!r} is already in group {seen[norm]!r}", line)
+            seen[norm] = name
+            patterns.append(_term_pattern(norm))
+        lex.groups.append(Group(name, float(weight), list(terms), _compile(patterns, clitic_re)))
+    return lex
+
+
+def _term_problem(norm: str) -> str | None:
+    if not norm.strip("* "):
+        return "empty term"
+    words = norm.split(" ")
+    for i, w in enumerate(words):
+        core = w[1:] if (i == 0 and w.startswith("*")) else w
+        core = core[:-1] if core.endswith("*") else core
+        if not core:
+            return "a '*' must be attached to a word"
+        if "*" in core:
+            return "'*' is only allowed at the end of a word or the start of the term"
+    return None
+
+
+def _term_pattern(norm: str) -> tuple[str, bool, bool]:
+    """(regex, left-bounded, right-bounded) for a normalised term."""
+    left = not norm.startswith("*")
+    words = norm.lstrip("*").split(" ")
+    right = not words[-1].endswith("*")
+    parts = []
+    for i, w in enumerate(words):
+        star = w.endswith("*")
+        core = re.escape(w.rstrip("*"))
+        # A trailing '*' on the last word needs no \w*: the match is only counted, so leaving the
+        # right side open is enough and cheaper.
+        parts.append(core + (r"\w*" if star and i < len(words) - 1 else ""))
+    return r"[\s\-]+".join(parts), left, right
+
+
+def _alternation(items: Iterable[str]) -> str:
+    return "|".join(re.escape(i) for i in items)
+
+
+def _compile(patterns: list[tuple[str, bool, bool]], clitic_re: str) -> re.Pattern[str]:
+    """One regex for a group: an alternation per kind of boundary, longest terms first."""
+    branches = []
+    prefix = f"(?:{clitic_re})?" if clitic_re else ""
+    for left in (True, False):
+        for right in (True, False):
+            alts = sorted({p for p, lb, rb in patterns if lb is left and rb is right}, key=len, reverse=True)
+            if not alts:
+                continue
+            body = "|".join(alts)
+            branches.append(
+                ("(?<!\\w)" + prefix if left else "") + f"(?:{body})" + ("(?!\\w)" if right else "")
+            )
+    return re.compile("|".join(f"(?:{b})" for b in branches))
