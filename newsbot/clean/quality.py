@@ -1,0 +1,117 @@
+"""Is what is left an article? Reject codes for pages that are not.
+
+:func:`assess` returns ``None`` for an article, else a reason code that the pipeline puts at the
+start of its ``DropItem`` message (the rejects writer files it under that code):
+
+* ``empty`` — no text left;
+* ``too_short`` — fewer words than ``min_words`` (CJK text counts two characters a word);
+* ``not_article:error_page`` — an error page served with status 200 ("Page not found", "404");
+* ``not_article:paywall`` — a login or subscription wall with a teaser;
+* ``not_article:video`` — a video page whose text is a caption;
+* ``not_article:listing`` — an index page: many short, link-like lines and no prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from newsbot.clean.text import normalise, word_count
+
+#: Arabic script writes clitics (and, the, to) into the word, so the same text has fewer words.
+_ARABIC = re.compile(r"[\u0600-\u06ff]")
+
+_ERROR_TITLE = re.compile(
+    r"^(?:error\b|oops\b|sorry\b|(?:http\s*)?(?:error\s*)?(?:404|403|410|500|502|503)\b|.*\b(?:page|article|"
+    r"content|story) (?:not found|cannot be found|could not be found|(?:is )?no longer available|"
+    r"doesn['’]t exist|does not exist|has (?:been )?(?:moved|removed|deleted))\b|not found\b|"
+    r"page introuvable|erreur 404|página no encontrada|error 404|seite nicht gefunden|fehler 404|"
+    r"страница не найдена|ошибка 404|сторінку не знайдено|сторінка не знайдена|помилка 404|"
+    r"الصفحة غير موجودة|خطأ 404|صفحه (?:مورد نظر )?(?:یافت نشد|پیدا نشد)|sayfa bulunamadı|"
+    r"access denied|forbidden|service unavailable|just a moment|attention required|"
+    r"are you a robot|verify you are (?:a )?human)",
+    re.IGNORECASE,
+)
+_ERROR_TEXT = re.compile(
+    r"(?:the page you (?:are|were) looking for|we (?:can['’]t|cannot|couldn['’]t) find (?:the|that|this) "
+    r"page|page (?:you requested )?(?:could not|cannot|can['’]t) be found|this page (?:does not|doesn['’]t) "
+    r"exist|404 (?:error|not found)|error 404|la page (?:que vous cherchez|demandée) |la página que "
+    r"buscas|die (?:gewünschte|angeforderte) seite|запрашиваемая страница|сторінку, яку ви шукаєте|"
+    r"enable cookies|checking your browser|please verify you are a human)",
+    re.IGNORECASE,
+)
+_PAYWALL_TEXT = re.compile(
+    r"(?:subscribe to (?:continue|read)|to continue reading|sign in to (?:continue|read)|log in to "
+    r"(?:continue|read)|for subscribers only|réservé aux abonnés|exclusivo para suscriptores|"
+    r"nur für abonnenten|только для подписчиков|лише для передплатників|للمشتركين فقط|"
+    r"already a subscriber|create (?:a )?free account to)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class QualityConfig:
+    min_words: int = 50
+    #: listing detection: at least this many lines, most of them short
+    listing_min_lines: int = 8
+    listing_short_words: int = 10
+    listing_short_share: float = 0.7
+    #: a page with this many words of prose in long paragraphs is an article whatever else it has
+    prose_words: int = 150
+    video_max_words: int = 120
+    error_max_words: int = 200
+
+
+def effective_words(text: str) -> int:
+    n = word_count(text)
+    if _ARABIC.search(text):
+        # ~1.25 English words per Arabic/Persian word: "وقالت" is "and she said".
+        n = int(n * 1.25)
+    return n
+
+
+def assess(
+    paragraphs: Sequence[str],
+    *,
+    title: str | None = None,
+    page_type: str | None = None,
+    removed: Sequence[tuple[str, str]] = (),
+    config: QualityConfig | None = None,
+) -> str | None:
+    """``None`` for an article, else a reject reason code (see the module docstring)."""
+    cfg = config or QualityConfig()
+    text = "\n".join(paragraphs)
+    if not text.strip():
+        return "empty"
+    n_words = effective_words(text)
+    counts = [effective_words(p) for p in paragraphs]
+    long_words = sum(c for c in counts if c >= 20)
+
+    head = " ".join(paragraphs[:3])
+    if n_words <= cfg.error_max_words and (
+        (title and _ERROR_TITLE.match(normalise(title))) or _ERROR_TEXT.search(head)
+    ):
+        return "not_article:error_page"
+    if n_words < cfg.min_words * 3 and (
+        _PAYWALL_TEXT.search(text) or any(stage.endswith("paywall") for stage, _ in removed)
+    ):
+        return "not_article:paywall"
+    if page_type and "video" in page_type.lower() and n_words <= cfg.video_max_words:
+        return "not_article:video"
+    if (
+        len(paragraphs) >= cfg.listing_min_lines
+        and long_words < cfg.prose_words
+        and sum(1 for c in counts if c <= cfg.listing_short_words) >= cfg.listing_short_share * len(counts)
+        and not _has_sentences(paragraphs)
+    ):
+        return "not_article:listing"
+    if n_words < cfg.min_words:
+        return "too_short"
+    return None
+
+
+def _has_sentences(paragraphs: Sequence[str]) -> bool:
+    """A few paragraphs that end like sentences: a list of headlines has (almost) none."""
+    ended = sum(1 for p in paragraphs if p.rstrip().endswith((".", "!", "?", "。", "؟", '."', ".”", "»")))
+    return ended >= max(3, len(paragraphs) // 3)

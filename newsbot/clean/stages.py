@@ -1,0 +1,49 @@
+"""The stateless clean stages as one pure function, for worker processes.
+
+:func:`clean_paragraphs` runs, in the pipelines' order, duplicate removal and the boilerplate
+rules. Template learning (state per source) and the quality verdict stay in the pipelines, in
+the main process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from newsbot.clean.duplicates import remove_duplicates
+from newsbot.clean.rules import RuleSet
+
+
+@dataclass
+class CleanResult:
+    paragraphs: list[str]
+    #: (stage, text): stage is ``duplicates/<kind>`` or ``rules/<category>``
+    removed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def clean_paragraphs(
+    paragraphs: Sequence[str],
+    *,
+    title: str | None = None,
+    description: str | None = None,
+    rules: RuleSet | None = None,
+    duplicates: bool = True,
+) -> CleanResult:
+    """Duplicates, then rules. Rules run after deduplication so that a marker stripped from
+    one copy of a repeated paragraph cannot make the two copies differ."""
+    out = list(paragraphs)
+    removed: list[tuple[str, str]] = []
+    if duplicates:
+        dup = remove_duplicates(out, title=title, description=description)
+        out = dup.paragraphs
+        removed.extend((f"duplicates/{kind}", text) for kind, text in dup.removed)
+    if rules is not None and len(rules):
+        res = rules.apply(out)
+        out = res.paragraphs
+        removed.extend((f"rules/{cat}", text) for cat, text in res.removed)
+        if duplicates and res.removed:
+            # Cutting a marker can reveal a repeat ("Photo: AFP | Text" and "Text").
+            dup = remove_duplicates(out, title=title, description=description)
+            out = dup.paragraphs
+            removed.extend((f"duplicates/{kind}", text) for kind, text in dup.removed)
+    return CleanResult(out, removed)

@@ -1,0 +1,235 @@
+"""Per-source template learning: boilerplate recognised because it recurs, not because a rule names it.
+
+Every outlet has lines that its extractor output repeats article after article: a footer, a
+newsletter promo worded its own way, "Reporting by … Editing by …" boilerplate, a "Follow us on …"
+variant no rule file knows. Such a line is recognised by counting, per source, in how many
+distinct documents each line occurred:
+
+* lines are compared by a hash of their normal form with digits folded (so "© 2024 Outlet" and
+  "© 2025 Outlet" are one line);
+* a line is *template* once it occurred in at least ``min_docs`` (K) documents of the source and in
+  at least ``min_share`` of the documents the source produced since the line was first seen;
+* long lines (over ``long_words`` words) are prose far more often than chrome — a background
+  paragraph reused across a week of stories — so they need ``long_factor`` times the evidence and
+  half of the documents;
+* a document whose text would be mostly template is not stripped at all: it is a repost of an
+  earlier article (the identify stage handles those), not an article wrapped in chrome.
+
+State: per source, the number of documents seen, the recent document keys (so a page seen twice
+counts once) and, per line hash, ``[docs, first_doc, last_doc]``. It persists across runs in
+``<NEWSBOT_OUTPUT_DIR>/state/templates.json`` (written atomically: temporary file then
+``os.replace``), and is bounded: each source keeps at most ``max_lines`` hashes, evicting the least
+recently seen (one-off article lines age out, template lines are refreshed by every document), and
+at most ``max_sources`` sources are kept, least recently active dropped first. Like every cache in
+newsbot it can be rebuilt from the dataset.
+
+The learner is plain data plus pure methods; the warm-up buffering that gives a new source's first
+articles the same cleaning as later ones lives in :mod:`newsbot.pipelines.clean`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsbot.clean.text import normalise, words
+
+logger = logging.getLogger(__name__)
+
+STATE_VERSION = 1
+_DIGITS = re.compile(r"\d+")
+
+
+def line_key(text: str) -> str:
+    """Hash of a line's normal form with digits folded."""
+    norm = _DIGITS.sub("0", normalise(text))
+    return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def doc_key(value: str) -> str:
+    return hashlib.blake2b(value.encode("utf-8"), digest_size=8).hexdigest()
+
+
+@dataclass
+class TemplateConfig:
+    min_docs: int = 3
+    min_share: float = 0.2
+    long_words: int = 25
+    long_factor: int = 4
+    #: a document with more than this share of its words in template lines is left untouched
+    max_template_share: float = 0.6
+    max_lines: int = 5000
+    max_sources: int = 5000
+    max_recent_docs: int = 200
+
+
+@dataclass
+class SourceState:
+    docs: int = 0
+    #: recent document keys, oldest first (dedupes a page processed twice)
+    recent: list[str] = field(default_factory=list)
+    #: line hash -> [documents it occurred in, doc index when first seen, doc index when last seen]
+    lines: dict[str, list[int]] = field(default_factory=dict)
+
+
+@dataclass
+class TemplateResult:
+    paragraphs: list[str]
+    removed: list[str] = field(default_factory=list)
+    skipped: bool = False  # mostly template: left untouched
+
+
+class TemplateLearner:
+    def __init__(self, config: TemplateConfig | None = None) -> None:
+        self.config = config or TemplateConfig()
+        self.sources: dict[str, SourceState] = {}
+        self._clock = 0  # activity order of sources, for eviction
+        self._active: dict[str, int] = {}
+
+    # --- learning -------------------------------------------------------------------------------
+
+    def documents(self, source: str) -> int:
+        state = self.sources.get(source)
+        return state.docs if state else 0
+
+    def observe(self, source: str, paragraphs: Sequence[str], key: str | None = None) -> bool:
+        """Count the lines of one document; False if this document (``key``) was already counted."""
+        state = self.sources.get(source)
+        if state is None:
+            state = self.sources[source] = SourceState()
+            self._evict_sources()
+        self._clock += 1
+        self._active[source] = self._clock
+        if key is not None:
+            dk = doc_key(key)
+            if dk in state.recent:
+                return False
+            state.recent.append(dk)
+            if len(state.recent) > self.config.max_recent_docs:
+                del state.recent[: len(state.recent) - self.config.max_recent_docs]
+        idx = state.docs
+        state.docs += 1
+        for h in {line_key(p) for p in paragraphs}:
+            entry = state.lines.get(h)
+            if entry is None:
+                state.lines[h] = [1, idx, idx]
+            else:
+                entry[0] += 1
+                entry[2] = idx
+        if len(state.lines) > self.config.max_lines:
+            self._prune(state)
+        return True
+
+    def _prune(self, state: SourceState) -> None:
+        # Keep the most recently seen hashes; drop down to 80% so pruning is not done every document.
+        keep = int(self.config.max_lines * 0.8)
+        ranked = sorted(state.lines.items(), key=lambda kv: (kv[1][2], kv[1][0]), reverse=True)
+        state.lines = dict(ranked[:keep])
+
+    def _evict_sources(self) -> None:
+        excess = len(self.sources) - self.config.max_sources
+        if excess <= 0:
+            return
+        for name in sorted(self.sources, key=lambda s: self._active.get(s, 0))[:excess]:
+            del self.sources[name]
+            self._active.pop(name, None)
+
+    # --- applying -------------------------------------------------------------------------------
+
+    def is_template(self, source: str, text: str) -> bool:
+        state = self.sources.get(source)
+        if state is None:
+            return False
+        entry = state.lines.get(line_key(text))
+        if entry is None:
+            return False
+        count, first, _last = entry
+        span = max(1, state.docs - first)
+        cfg = self.config
+        if len(words(text)) > cfg.long_words:
+            return count >= cfg.min_docs * cfg.long_factor and count / span >= 0.5
+        return count >= cfg.min_docs and count / span >= cfg.min_share
+
+    def strip(self, source: str, paragraphs: Sequence[str]) -> TemplateResult:
+        """Remove the template lines of ``source`` from one document (learning is separate)."""
+        flags = [self.is_template(source, p) for p in paragraphs]
+        if not any(flags):
+            return TemplateResult(list(paragraphs))
+        total = sum(len(words(p)) for p in paragraphs) or 1
+        template_words = sum(len(words(p)) for p, f in zip(paragraphs, flags, strict=True) if f)
+        if template_words / total > self.config.max_template_share:
+            return TemplateResult(list(paragraphs), skipped=True)
+        kept = [p for p, f in zip(paragraphs, flags, strict=True) if not f]
+        removed = [p for p, f in zip(paragraphs, flags, strict=True) if f]
+        return TemplateResult(kept, removed)
+
+    # --- persistence ----------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        order = sorted(self.sources, key=lambda s: self._active.get(s, 0))
+        return {
+            "version": STATE_VERSION,
+            "sources": {
+                s: {"docs": st.docs, "recent": st.recent, "lines": st.lines}
+                for s in order
+                for st in (self.sources[s],)
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], config: TemplateConfig | None = None) -> TemplateLearner:
+        learner = cls(config)
+        if data.get("version") != STATE_VERSION:
+            logger.warning("Ignoring template state of version %r", data.get("version"))
+            return learner
+        for name, st in (data.get("sources") or {}).items():
+            learner.sources[name] = SourceState(
+                docs=int(st.get("docs", 0)),
+                recent=list(st.get("recent", [])),
+                lines={k: [int(x) for x in v] for k, v in (st.get("lines") or {}).items()},
+            )
+            learner._clock += 1
+            learner._active[name] = learner._clock
+        return learner
+
+    def save(self, path: Path) -> None:
+        """Write the state atomically: a reader (or a crash) never sees half a file."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".templates-", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self.to_json(), fh, separators=(",", ":"))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path, config: TemplateConfig | None = None) -> TemplateLearner:
+        """The saved state, or an empty learner if there is none or it is unreadable."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return cls(config)
+        except (OSError, ValueError) as exc:
+            logger.warning("Template state %s unreadable (%s); starting afresh", path, exc)
+            return cls(config)
+        return cls.from_json(data, config)
+
+
+def learn_and_strip(
+    learner: TemplateLearner, documents: Iterable[tuple[str, str, Sequence[str]]]
+) -> list[TemplateResult]:
+    """Batch helper (benchmarks, offline use): observe every (source, key, paragraphs), then strip."""
+    docs = list(documents)
+    for source, key, paragraphs in docs:
+        learner.observe(source, paragraphs, key)
+    return [learner.strip(source, paragraphs) for source, _key, paragraphs in docs]
