@@ -1,0 +1,440 @@
+"""Near-duplicate detection for syndicated and reposted stories.
+
+Wire copy is republished with a new intro, a local dateline, an extra paragraph or a trimmed end.
+Each body gets a MinHash signature (datasketch, over word shingles of the normalised text), and
+:class:`NearDuplicateIndex` finds earlier bodies whose estimated shingle Jaccard similarity
+reaches a threshold. Copies are kept in the dataset and point at the earliest member of their
+cluster through ``duplicate_of``.
+
+The index is sized for a corpus of millions of articles on one machine:
+
+* banding: ``bands`` × ``rows`` of the minimum hashes form band keys, mixed to 32 bits and packed
+  with the 32-bit row number into one ``uint64`` (key in the high half), kept in one sorted array
+  that a lookup binary-searches once per band; additions go to a small dict, merged in batches;
+* verification: candidates are checked against the query on 8-bit minima (b-bit MinHash,
+  ``num_perm`` bytes per document), the Jaccard estimate corrected for chance 8-bit collisions;
+* per document: 16-byte id, 32-bit cluster root, 64-bit content hash for exact copies.
+
+With the defaults (64 permutations, 22 bands of 2) that is about 270 bytes a document: 270 MB
+at one million, and a lookup takes tens of microseconds. The probability that a pair with
+Jaccard ``s`` becomes a candidate is ``1 - (1 - s**2)**22``: 0.94 at 0.35, 0.998 at 0.5.
+On the labelled pairs (``python -m newsbot.bench.neardup``) wire copies with a new intro, a
+trimmed end and a footer have a 5-shingle Jaccard of 0.47 and up, while different stories on
+the same event, follow-ups and stories sharing a template paragraph stay below 0.2: the default
+threshold of 0.35 sits between them, about two standard errors of the 64-minima estimate from each.
+
+State is a cache of the dataset (``rebuild_from_dataset``) saved atomically with :meth:`save`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import time
+import unicodedata
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from datasketch import MinHash
+
+from newsbot.identify.dataset import dataset_files, open_articles
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+_MERGE_AT = 200_000  # pending band entries before they are merged into the sorted array
+_NO_ROOT = np.uint32(0xFFFFFFFF)
+
+
+@dataclass(frozen=True)
+class NearDupParams:
+    num_perm: int = 64
+    bands: int = 22
+    rows: int = 2
+    shingle: int = 5
+    #: minimum estimated Jaccard similarity of shingle sets for a match (see the benchmark)
+    threshold: float = 0.35
+    #: bodies with fewer shingles are too short to tell a copy from a coincidence
+    min_shingles: int = 20
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if self.bands * self.rows > self.num_perm:
+            raise ValueError(f"bands * rows ({self.bands * self.rows}) exceeds num_perm ({self.num_perm})")
+
+
+@dataclass(frozen=True)
+class Match:
+    """The earliest member of the matched cluster, the best estimated Jaccard, and whether a
+    candidate had the same content hash."""
+
+    id: str
+    jaccard: float
+    exact: bool
+
+
+def normalise_text(text: str) -> str:
+    """NFKC, case-folded, whitespace folded: the text content hashes and shingles are taken from."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def shingles(text: str, k: int) -> list[bytes]:
+    words = _WORD.findall(normalise_text(text))
+    if len(words) < k:
+        return [" ".join(words).encode("utf-8")] if words else []
+    return list({" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)})
+
+
+class SignatureIndex(Protocol):
+    """What the pipeline needs from a signature store (a Redis-backed one implements this too)."""
+
+    def signature(self, text: str) -> np.ndarray | None: ...
+
+    def match(self, signature: np.ndarray, content_hash: str | None = None) -> Match | None: ...
+
+    def add(self, id: str, signature: np.ndarray, content_hash: str | None = None) -> Match | None: ...
+
+    def __contains__(self, id: object) -> bool: ...
+
+
+def _id_bytes(id: str) -> bytes:
+    try:
+        raw = bytes.fromhex(id)
+    except ValueError:
+        raw = b""
+    if len(raw) != 16:
+        raise ValueError(f"near-duplicate ids must be 32 hex digits (article_id), got {id!r}")
+    return raw
+
+
+def _hash64(value: str | None) -> np.uint64:
+    """64 bits of a content hash (sha256 hex); 0 stands for "unknown"."""
+    if not value:
+        return np.uint64(0)
+    try:
+        return np.uint64(int(value[:16], 16))
+    except ValueError:
+        return np.uint64(int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "little"))
+
+
+class NearDuplicateIndex:
+    """MinHash LSH over numpy arrays: one sorted band-key array, 8-bit minima for verification."""
+
+    def __init__(self, params: NearDupParams | None = None) -> None:
+        self.params = p = params or NearDupParams()
+        self._template = MinHash(num_perm=p.num_perm, seed=p.seed, hashfunc=zlib.crc32, scheme="affine32")
+        rng = np.random.default_rng(p.seed)
+        # odd multipliers per (band, row) and an offset per band make the band keys band-specific
+        self._mult = (rng.integers(0, 2**63, size=(p.bands, p.rows), dtype=np.uint64) << np.uint64(1)) | 1
+        self._offset = rng.integers(0, 2**63, size=p.bands, dtype=np.uint64)
+        self._n = 0
+        self._sig8 = np.empty((0, p.num_perm), dtype=np.uint8)
+        self._ids = np.empty((0, 16), dtype=np.uint8)
+        self._roots = np.empty(0, dtype=np.uint32)
+        self._hashes = np.empty(0, dtype=np.uint64)
+        self._bands = np.empty(0, dtype=np.uint64)  # sorted (key32 << 32) | row
+        self._pending: dict[int, list[int]] = {}
+        self._pending_entries = 0
+
+    # --- signatures -----------------------------------------------------------------------
+    def signature(self, text: str) -> np.ndarray | None:
+        """MinHash of ``text``'s word shingles (``uint64[num_perm]``); None when the text is too short."""
+        sh = shingles(text, self.params.shingle)
+        if len(sh) < self.params.min_shingles:
+            return None
+        m = MinHash(
+            num_perm=self.params.num_perm,
+            hashfunc=zlib.crc32,
+            scheme="affine32",
+            permutations=self._template.permutations,
+        )
+        m.update_batch(sh)
+        return m.hashvalues.astype(np.uint64)
+
+    def band_keys(self, signatures: np.ndarray) -> np.ndarray:
+        """32-bit band keys, shape (n, bands), of signatures of shape (n, num_perm)."""
+        p = self.params
+        sig = signatures[:, : p.bands * p.rows].reshape(len(signatures), p.bands, p.rows)
+        with np.errstate(over="ignore"):
+            k = (sig * self._mult).sum(axis=2, dtype=np.uint64) + self._offset
+            k ^= k >> np.uint64(29)
+            k *= np.uint64(0xBF58476D1CE4E5B9)
+            k ^= k >> np.uint64(32)
+        return k & np.uint64(0xFFFFFFFF)
+
+    @staticmethod
+    def bbit(signatures: np.ndarray) -> np.ndarray:
+        return (signatures & np.uint64(0xFF)).astype(np.uint8)
+
+    # --- lookups ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return self._n
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays (capacity included); the pending dict is not counted."""
+        return sum(a.nbytes for a in (self._sig8, self._ids, self._roots, self._hashes, self._bands))
+
+    def __contains__(self, id: object) -> bool:
+        if not isinstance(id, str) or not self._n:
+            return False
+        try:
+            raw = np.frombuffer(_id_bytes(id), dtype=np.uint8)
+        except ValueError:
+            return False
+        return bool((self._ids[: self._n] == raw).all(axis=1).any())
+
+    def _candidates(self, keys: np.ndarray) -> np.ndarray:
+        found: list[np.ndarray] = []
+        if len(self._bands):
+            lo = keys << np.uint64(32)
+            start = np.searchsorted(self._bands, lo, side="left")
+            stop = np.searchsorted(self._bands, lo | np.uint64(0xFFFFFFFF), side="right")
+            for a, b in zip(start.tolist(), stop.tolist(), strict=True):
+                if b > a:
+                    found.append(self._bands[a:b] & np.uint64(0xFFFFFFFF))
+        if self._pending:
+            rows = [r for k in keys.tolist() for r in self._pending.get(k, ())]
+            if rows:
+                found.append(np.asarray(rows, dtype=np.uint64))
+        if not found:
+            return np.empty(0, dtype=np.int64)
+        return np.unique(np.concatenate(found)).astype(np.int64)
+
+    def match(self, signature: np.ndarray, content_hash: str | None = None) -> Match | None:
+        """The earliest document of the cluster ``signature`` near-duplicates, or None."""
+        found = self._match(signature, content_hash)
+        return Match(self._id_at(found[0]), found[1], found[2]) if found else None
+
+    def _match(self, signature: np.ndarray, content_hash: str | None) -> tuple[int, float, bool] | None:
+        sig = np.asarray(signature, dtype=np.uint64).reshape(1, -1)
+        cand = self._candidates(self.band_keys(sig)[0])
+        if not len(cand):
+            return None
+        agree = (self._sig8[cand] == self.bbit(sig)[0]).mean(axis=1)
+        chance = 1.0 / 256
+        jac = (agree - chance) / (1.0 - chance)
+        exact = self._hashes[cand] == _hash64(content_hash) if content_hash else np.zeros(len(cand), bool)
+        ok = (jac >= self.params.threshold) | exact
+        if not ok.any():
+            return None
+        return int(self._roots[cand[ok]].min()), float(jac[ok].max()), bool(exact.any())
+
+    def query(self, signature: np.ndarray) -> str | None:
+        """Id of the earliest member of the cluster ``signature`` belongs to, or None."""
+        m = self.match(signature)
+        return m.id if m else None
+
+    def _id_at(self, row: int) -> str:
+        return self._ids[row].tobytes().hex()
+
+    # --- updates ---------------------------------------------------------------------------
+    def _grow(self, extra: int) -> None:
+        need = self._n + extra
+        if need <= len(self._roots):
+            return
+        cap = max(need, int(len(self._roots) * 1.5) + 1024)
+        for name in ("_sig8", "_ids", "_roots", "_hashes"):
+            old = getattr(self, name)
+            new = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
+            new[: self._n] = old[: self._n]
+            setattr(self, name, new)
+
+    def add(self, id: str, signature: np.ndarray, content_hash: str | None = None) -> Match | None:
+        """Index a document; returns its match among earlier documents (the same as :meth:`match`).
+
+        Documents must be added in the order they were stored: the earliest is the cluster root.
+        """
+        sig = np.asarray(signature, dtype=np.uint64).reshape(1, -1)
+        found = self._match(sig[0], content_hash)
+        root = found[0] if found else self._n
+        self._append(sig, [id], np.asarray([root], dtype=np.uint32), [content_hash])
+        return Match(self._id_at(found[0]), found[1], found[2]) if found else None
+
+    def _append(
+        self, sigs: np.ndarray, ids: Sequence[str], roots: np.ndarray, hashes: Sequence[str | None]
+    ) -> None:
+        n, start = len(sigs), self._n
+        self._grow(n)
+        self._sig8[start : start + n] = self.bbit(sigs)
+        self._ids[start : start + n] = np.frombuffer(b"".join(_id_bytes(i) for i in ids), np.uint8).reshape(
+            n, 16
+        )
+        self._roots[start : start + n] = roots
+        self._hashes[start : start + n] = [_hash64(h) for h in hashes]
+        self._n += n
+        keys = self.band_keys(sigs)
+        if n > 1000:  # bulk: straight into the sorted array
+            packed = (keys << np.uint64(32)) | np.arange(start, start + n, dtype=np.uint64)[:, None]
+            self._merge(packed.ravel())
+            return
+        for row, ks in zip(range(start, start + n), keys.tolist(), strict=True):
+            for k in ks:
+                self._pending.setdefault(k, []).append(row)
+        self._pending_entries += keys.size
+        if self._pending_entries >= _MERGE_AT:
+            self._merge(np.empty(0, dtype=np.uint64))
+
+    def _merge(self, extra: np.ndarray) -> None:
+        parts = [self._bands, extra]
+        if self._pending:
+            parts.append(
+                np.fromiter(
+                    ((k << 32) | r for k, rows in self._pending.items() for r in rows),
+                    dtype=np.uint64,
+                    count=self._pending_entries,
+                )
+            )
+            self._pending.clear()
+            self._pending_entries = 0
+        merged = np.concatenate(parts)
+        merged.sort()
+        self._bands = merged
+
+    def add_many(
+        self,
+        ids: Sequence[str],
+        signatures: np.ndarray,
+        duplicate_of: Sequence[str | None] | None = None,
+        content_hashes: Sequence[str | None] | None = None,
+    ) -> None:
+        """Bulk-add documents in storage order, trusting ``duplicate_of`` (the dataset's links)
+        instead of matching them again."""
+        n = len(ids)
+        if not n:
+            return
+        id_raw = np.frombuffer(b"".join(_id_bytes(i) for i in ids), np.uint8).reshape(n, 16)
+        roots = np.arange(self._n, self._n + n, dtype=np.uint32)
+        if duplicate_of is not None and any(duplicate_of):
+            known = np.concatenate([self._ids[: self._n], id_raw]).view("S16").ravel()
+            order = np.argsort(known, kind="stable")
+            for i, dup in enumerate(duplicate_of):
+                if not dup:
+                    continue
+                try:
+                    key = np.frombuffer(_id_bytes(dup), np.uint8).view("S16")[0]
+                except ValueError:
+                    continue
+                pos = int(np.searchsorted(known, key, sorter=order))
+                if pos < len(known) and known[order[pos]] == key and order[pos] < self._n + i:
+                    target = int(order[pos])
+                    roots[i] = self._roots[target] if target < self._n else roots[target - self._n]
+        self._append(signatures, ids, roots, content_hashes or [None] * n)
+
+    # --- persistence -----------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write the index to ``path`` (``.npz``) atomically: a reader sees the old or the new file."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self._pending:
+            self._merge(np.empty(0, dtype=np.uint64))
+        p = self.params
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as fh:
+                np.savez(
+                    fh,
+                    params=np.asarray([p.num_perm, p.bands, p.rows, p.shingle, p.min_shingles, p.seed]),
+                    threshold=np.asarray(p.threshold),
+                    sig8=self._sig8[: self._n],
+                    ids=self._ids[: self._n],
+                    roots=self._roots[: self._n],
+                    hashes=self._hashes[: self._n],
+                    bands=self._bands,
+                )
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: str | Path, params: NearDupParams | None = None) -> NearDuplicateIndex:
+        """Read an index written by :meth:`save`; ValueError if it was built with other parameters
+        (the signatures would not be comparable) or is unreadable."""
+        try:
+            with np.load(path) as data:
+                num_perm, bands, rows, shingle, min_shingles, seed = (int(v) for v in data["params"])
+                stored = NearDupParams(
+                    num_perm, bands, rows, shingle, float(data["threshold"]), min_shingles, seed
+                )
+                if params is not None and (
+                    params.num_perm,
+                    params.bands,
+                    params.rows,
+                    params.shingle,
+                    params.seed,
+                ) != (num_perm, bands, rows, shingle, seed):
+                    raise ValueError(f"{path}: built with other signature parameters")
+                index = cls(params or stored)
+                index._sig8, index._ids = data["sig8"], data["ids"]
+                index._roots, index._hashes = data["roots"], data["hashes"]
+                index._bands = data["bands"]
+        except (OSError, KeyError, EOFError, zlib.error) as exc:
+            raise ValueError(f"{path}: unreadable near-duplicate state ({exc})") from exc
+        index._n = len(index._roots)
+        return index
+
+    # --- rebuilding ------------------------------------------------------------------------
+    def add_from_files(self, files: Iterable[Path], *, skip_known: bool = False) -> int:
+        """Index the records of dataset ``files`` in ``fetched_at`` order; returns how many."""
+        files = list(files)
+        cols = ["id", "body", "duplicate_of", "content_hash", "fetched_at"]
+        dataset, present = open_articles(files, cols)
+        if dataset is None or not {"id", "body"} <= set(present):
+            return 0
+        table = dataset.to_table(columns=present)
+        if "fetched_at" in present:
+            table = table.sort_by("fetched_at")
+        ids = table.column("id").to_pylist()
+        bodies = table.column("body").to_pylist()
+        dups = table.column("duplicate_of").to_pylist() if "duplicate_of" in present else [None] * len(ids)
+        hashes = table.column("content_hash").to_pylist() if "content_hash" in present else [None] * len(ids)
+        valid = []
+        for i, id_ in enumerate(ids):
+            try:
+                _id_bytes(id_ or "")
+            except ValueError:
+                logger.warning("Record id %r is not an article id: not indexed for near-duplicates", id_)
+                continue
+            valid.append(i)
+        if skip_known and self._n and valid:
+            raw = np.frombuffer(b"".join(_id_bytes(ids[i]) for i in valid), np.uint8).view("S16")
+            fresh = ~np.isin(raw, self._ids[: self._n].view("S16").ravel())
+            valid = [i for i, f in zip(valid, fresh.tolist(), strict=True) if f]
+        keep_ids, keep_sigs, keep_dups, keep_hashes = [], [], [], []
+        for i in valid:
+            id_, body, dup, h = ids[i], bodies[i], dups[i], hashes[i]
+            sig = self.signature(body or "")
+            if sig is None:
+                continue
+            keep_ids.append(id_)
+            keep_sigs.append(sig)
+            keep_dups.append(dup)
+            keep_hashes.append(h)
+        if keep_ids:
+            self.add_many(keep_ids, np.vstack(keep_sigs), keep_dups, keep_hashes)
+        return len(keep_ids)
+
+    @classmethod
+    def rebuild_from_dataset(
+        cls, output_dir: str | Path, params: NearDupParams | None = None
+    ) -> NearDuplicateIndex:
+        """Recompute every signature from the ``body``, ``id`` and ``duplicate_of`` columns."""
+        started = time.perf_counter()
+        index = cls(params)
+        n = index.add_from_files(dataset_files(output_dir))
+        logger.info("Near-duplicate index rebuilt from the dataset: %d documents in %.1fs",
+                    n, time.perf_counter() - started)  # fmt: skip
+        return index

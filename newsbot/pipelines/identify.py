@@ -1,0 +1,162 @@
+"""Identify: canonical URL, id, seen-URL deduplication and near-duplicate links.
+
+``IdentityPipeline`` gives each record its ``canonical_url`` and ``id`` and drops a page whose
+article is already stored (this run or an earlier one), so one record exists per article
+whichever URL variant, redirect or feed led there. ``NearDuplicatePipeline`` links syndicated
+copies to the earliest stored member of their cluster through ``duplicate_of``; copies are kept.
+
+Both run after extraction, cleaning and finalize (they need the page's ``rel=canonical`` and the
+clean body)::
+
+    ITEM_PIPELINES = {
+        ...
+        "newsbot.pipelines.identify.IdentityPipeline": 400,
+        "newsbot.pipelines.identify.NearDuplicatePipeline": 410,
+        "newsbot.pipelines.store.ParquetStorePipeline": 900,
+    }
+
+The seen-URL memory is shared with the spider through
+:func:`newsbot.identify.seen.get_seen` ``(crawler)``, so listed URLs already stored are skipped
+before they are requested. The near-duplicate index is cached in
+``<NEWSBOT_OUTPUT_DIR>/state/neardup.npz``: saved every ``NEWSBOT_NEARDUP_SAVE_EVERY`` items and
+when the spider closes, rebuilt from the dataset when missing or unreadable, and brought up to
+date from dataset files newer than it (another process, or the store's last flush, wrote them).
+
+Settings: ``NEWSBOT_IDENTIFY_ENABLED``, ``NEWSBOT_SEEN_ENABLED``, ``NEWSBOT_REFETCH_AFTER_DAYS``,
+``NEWSBOT_NEARDUP_ENABLED``, ``NEWSBOT_NEARDUP_THRESHOLD``, ``NEWSBOT_NEARDUP_SAVE_EVERY``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
+from newsbot.identify.dataset import dataset_files
+from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex, content_hash
+from newsbot.identify.seen import get_seen
+from newsbot.run import output_dir, state_dir
+
+logger = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+STATE_FILE = "neardup.npz"
+# Files modified this close before the state was saved may not be in it (coarse mtimes, a flush
+# racing the save); re-reading them is harmless because known ids are skipped.
+_MTIME_SLACK = 2.0
+
+
+def body_of(adapter: ItemAdapter) -> str:
+    return adapter.get("body") or "\n".join(adapter.get("paragraphs") or [])
+
+
+class IdentityPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("NEWSBOT_IDENTIFY_ENABLED", True):
+            raise NotConfigured
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.seen = get_seen(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> IdentityPipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        a = ItemAdapter(item)
+        hints = a.get("hints") or {}
+        url = a["url"]
+        canonical = choose_canonical(url, hints.get("rel_canonical"), hints.get("og_url"))
+        a["canonical_url"] = canonical
+        a["id"] = article_id(canonical)
+        body = body_of(a)
+        a["content_hash"] = content_hash(body)
+        a["word_count"] = len(_WORD.findall(body))
+        if self.seen is None:
+            return item
+        variants = {canonical, canonicalize(url)}
+        if a.get("discovered_url"):
+            variants.add(canonicalize(a["discovered_url"]))
+        # No await between the check and the add: concurrent items cannot both pass.
+        if any(self.seen.contains_canonical(v) for v in variants):
+            self.stats.inc_value("newsbot/dropped/seen")
+            raise DropItem(f"duplicate:url {canonical} is already stored")
+        self.seen.add_canonical(*variants)
+        return item
+
+
+def load_index(state_path: Path, data_dir: Path, params: NearDupParams) -> NearDuplicateIndex:
+    """The cached index, caught up with newer dataset files; rebuilt when missing or unusable."""
+    files = dataset_files(data_dir)
+    if state_path.exists():
+        try:
+            index = NearDuplicateIndex.load(state_path, params)
+        except ValueError as exc:
+            logger.warning("Rebuilding the near-duplicate index: %s", exc)
+        else:
+            saved = state_path.stat().st_mtime - _MTIME_SLACK
+            newer = [f for f in files if f.stat().st_mtime >= saved]
+            if newer:
+                started = time.perf_counter()
+                n = index.add_from_files(newer, skip_known=True)
+                logger.info(
+                    "Near-duplicate index: %d documents from %d newer dataset files in %.1fs",
+                    n, len(newer), time.perf_counter() - started,
+                )  # fmt: skip
+            return index
+    return NearDuplicateIndex.rebuild_from_dataset(data_dir, params)
+
+
+class NearDuplicatePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("NEWSBOT_NEARDUP_ENABLED", True):
+            raise NotConfigured
+        self.stats = crawler.stats
+        self.params = NearDupParams(threshold=settings.getfloat("NEWSBOT_NEARDUP_THRESHOLD", 0.35))
+        self.save_every = settings.getint("NEWSBOT_NEARDUP_SAVE_EVERY", 1000)
+        self.data_dir = output_dir(settings)
+        self.state_path = state_dir(settings) / STATE_FILE
+        self.index: SignatureIndex | None = None
+        self._since_save = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NearDuplicatePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.index = load_index(self.state_path, self.data_dir, self.params)
+
+    def close_spider(self) -> None:
+        self.save()
+
+    def save(self) -> None:
+        if isinstance(self.index, NearDuplicateIndex):
+            self.index.save(self.state_path)
+        self._since_save = 0
+
+    async def process_item(self, item: Any) -> Any:
+        if self.index is None:
+            self.open_spider()
+        assert self.index is not None
+        a = ItemAdapter(item)
+        sig = self.index.signature(body_of(a))
+        if sig is None:
+            self.stats.inc_value("newsbot/duplicates/too_short")
+            return item
+        match = self.index.add(a["id"], sig, a.get("content_hash"))
+        # A deliberate re-fetch (NEWSBOT_REFETCH_AFTER_DAYS) matches its own earlier record.
+        if match is not None and match.id != a["id"]:
+            a["duplicate_of"] = match.id
+            self.stats.inc_value("newsbot/duplicates/exact" if match.exact else "newsbot/duplicates/near")
+        self._since_save += 1
+        if self.save_every > 0 and self._since_save >= self.save_every:
+            self.save()
+        return item
