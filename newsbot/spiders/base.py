@@ -25,6 +25,27 @@ from newsbot.items import ArticleItem
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+# Magic numbers of formats that servers label text/html by mistake.
+_BINARY_MAGIC = (
+    b"%PDF-",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"\x00\x00\x01\x00",
+)
+
+
+def _looks_binary(body: bytes) -> bool:
+    """Binary data, not text: a known magic number, or NUL bytes in the first KiB.
+
+    UTF-16 pages have NUL bytes too, but only with a BOM, which decoding honours.
+    """
+    head = body[:1024]
+    if head.lstrip().startswith(_BINARY_MAGIC):
+        return True
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
 
 
 def ad_hoc_source(url: str) -> str:
@@ -48,6 +69,43 @@ def _seen_store(crawler: Any) -> Any:
     except ImportError:
         return None
     return get_seen(crawler)
+
+
+def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
+    """``(reason, detail, http_status)`` of a failed request, for rejects and logs.
+
+    Reasons are stable codes an operator can count and grep: ``http_404``, ``timeout``,
+    ``too_large``, ``redirect_loop``, ``blocked_address``, ``robots_txt``, ``dns``,
+    ``connection``, ``network``.
+    """
+    value = failure.value
+    name = type(value).__name__
+    text = str(value)
+    if failure.check(HttpError):
+        status = value.response.status
+        return f"http_{status}", "", status
+    if failure.check(IgnoreRequest):
+        explicit = getattr(value, "reason", None)
+        if explicit:
+            return str(explicit), text[:300], None
+        low = text.lower()
+        if "max redirections" in low:
+            return "redirect_loop", text[:300], None
+        if "max size" in low or "download_maxsize" in low:
+            return "too_large", text[:300], None
+        if "robots.txt" in low:
+            return "robots_txt", text[:300], None
+        return "ignored", text[:300] or "filtered by a middleware", None
+    low_name = name.lower()
+    if "timeout" in low_name or "timedout" in low_name:
+        return "timeout", f"{name}: {text}"[:300], None
+    if "dnslookup" in low_name or "dns" in low_name:
+        return "dns", f"{name}: {text}"[:300], None
+    if "cancelled" in low_name and "max size" in text.lower():
+        return "too_large", text[:300], None
+    if "connection" in low_name or "refused" in low_name:
+        return "connection", f"{name}: {text}"[:300], None
+    return "network", f"{name}: {text}"[:300], None
 
 
 class NewsbotSpider(Spider):
@@ -127,22 +185,44 @@ class NewsbotSpider(Spider):
         )
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        """The fetched page as an item; anything that is not an HTML page becomes a reject.
+
+        Hostile responses (binary data labelled text/html, undecodable bytes, NUL bytes) end
+        here as a counted reject with a log line, never as an exception in the callback.
+        """
+        meta = response.meta
+        try:
+            item = self._article_item(response)
+        except Exception as exc:  # a page must never crash the crawl
+            logger.warning("Cannot read %s: %s: %s", response.url, type(exc).__name__, exc)
+            self._reject(
+                response.url, meta, "unreadable", f"{type(exc).__name__}: {exc}"[:300], response.status
+            )
+            return
+        if item is not None:
+            yield item
+
+    def _article_item(self, response: Response) -> ArticleItem | None:
         meta = response.meta
         ctype = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
         body = response.body
         if not body.strip():
             self._reject(response.url, meta, "empty", "empty response body", response.status)
-            return
+            return None
         sniff = body[:1024].lstrip().lower()
         looks_html = sniff.startswith((b"<!doctype html", b"<html")) or b"<html" in sniff or b"<head" in sniff
         if not (ctype in HTML_TYPES or (looks_html and (not ctype or ctype.startswith(b"text/")))):
             self._reject(
                 response.url, meta, "not_html", ctype.decode("latin-1") or "unknown type", response.status
             )
-            return
+            return None
+        if _looks_binary(body):
+            # Labelled HTML but it is not text (a PDF, an image, a compressed blob served raw).
+            self._reject(response.url, meta, "not_html", "binary content labelled as HTML", response.status)
+            return None
         header = response.headers.get(b"Content-Type", b"").decode("latin-1")
         _, text = decode_html(body, header)
-        yield ArticleItem(
+        return ArticleItem(
             url=response.url,
             source=meta["newsbot_source"],
             fetched_at=datetime.now(UTC),
@@ -156,19 +236,16 @@ class NewsbotSpider(Spider):
 
     def article_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        meta = request.meta
-        if failure.check(HttpError):
-            response = failure.value.response
-            self._reject(request.url, meta, f"http_{response.status}", "", response.status)
-        elif failure.check(IgnoreRequest):
-            self._reject(request.url, meta, "ignored", str(failure.value)[:200] or "robots.txt or filter")
-        else:
-            self._reject(request.url, meta, "network", f"{failure.type.__name__}: {failure.value}"[:300])
+        reason, detail, status = failure_reason(failure)
+        self._reject(request.url, request.meta, reason, detail, status)
 
     def source_failed(self, failure: Failure) -> None:
-        """Errback of feed and sitemap requests: counted per source, never fatal."""
+        """Errback of feed and sitemap requests: counted per source and rejected, never fatal."""
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta.get("newsbot_source")
-        what = f"HTTP {failure.value.response.status}" if failure.check(HttpError) else repr(failure.value)
-        logger.warning("Source %s: cannot fetch %s (%s)", source, request.url, what)
+        reason, detail, status = failure_reason(failure)
+        logger.warning(
+            "Source %s: cannot fetch %s (%s%s)", source, request.url, reason, f": {detail}" if detail else ""
+        )
         self._inc("discovery/errors", source)
+        self._reject(request.url, {**request.meta, "newsbot_discovery": "listing"}, reason, detail, status)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -35,13 +37,29 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | None = None) -> None:
-    """Write ``table`` to ``path`` so that ``path`` is either absent or complete."""
+TMP_SUFFIX = ".tmp"
+#: A temporary file this old is a leftover even if its pid is alive again (pids are reused).
+STALE_TMP_SECONDS = 6 * 3600
+
+
+def temp_path(path: Path) -> Path:
+    """The hidden name ``path`` is written under before the rename (it carries the writer's pid)."""
+    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+
+
+@contextmanager
+def atomic_write(path: Path) -> Iterator[BinaryIO]:
+    """A binary file that appears at ``path`` complete, or not at all.
+
+    Written under :func:`temp_path`, fsynced, renamed over ``path`` (atomic on POSIX), then the
+    directory is fsynced so the rename itself survives a power cut. On any error, including
+    KeyboardInterrupt, the temporary file is removed and ``path`` is untouched.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temp_path(path)
     try:
         with open(tmp, "wb") as fh:
-            pq.write_table(table, fh, compression=COMPRESSION, row_group_size=row_group_size)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -51,13 +69,50 @@ def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | Non
     _fsync_dir(path.parent)
 
 
+def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | None = None) -> None:
+    """Write ``table`` to ``path`` so that ``path`` is either absent or complete."""
+    with atomic_write(path) as fh:
+        pq.write_table(table, fh, compression=COMPRESSION, row_group_size=row_group_size)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own leftovers from before a fork/exec cannot be in progress
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_stale(tmp: Path, now: float) -> bool:
+    """A temporary file nobody is writing: its writer is dead, or it is very old."""
+    try:
+        pid = int(tmp.name[: -len(TMP_SUFFIX)].rsplit(".", 1)[1])
+    except (IndexError, ValueError):
+        pid = -1
+    try:
+        age = now - tmp.stat().st_mtime
+    except OSError:
+        return False
+    return pid < 0 or not _pid_alive(pid) or age > STALE_TMP_SECONDS
+
+
 def remove_stale_temp_files(root: Path) -> int:
-    """Delete temporary files left by a killed writer; returns how many."""
+    """Delete temporary files left by killed writers; returns how many.
+
+    Files of live writers are kept: with ``NEWSBOT_LOCK_ENABLED=False`` several processes may
+    share one output directory, and deleting a live writer's file would make its rename fail.
+    """
     n = 0
+    now = time.time()
     if root.is_dir():
-        for tmp in root.rglob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
-            n += 1
+        for tmp in root.rglob(f".*{TMP_SUFFIX}"):
+            if _is_stale(tmp, now):
+                tmp.unlink(missing_ok=True)
+                n += 1
     return n
 
 
@@ -92,16 +147,25 @@ class PartitionedWriter:
         self._rows[self.partition_of(row)].append(row)
 
     def flush(self) -> list[Path]:
+        """Write every buffered partition; rows of a partition that fails stay buffered."""
         written = []
         rows_by_part, self._rows = self._rows, defaultdict(list)
-        for part, rows in sorted(rows_by_part.items()):
-            if not rows:
-                continue
-            self._seq += 1
-            table = pa.Table.from_pylist(rows, schema=self.schema)
-            path = self.root / part / f"{self.file_prefix}-{self._seq:05d}.parquet"
-            write_table_atomic(table, path)
-            written.append(path)
-            self.rows_written += len(rows)
-        self.files_written.extend(written)
+        parts = sorted(rows_by_part.items())
+        try:
+            while parts:
+                part, rows = parts[0]
+                if rows:
+                    self._seq += 1
+                    table = pa.Table.from_pylist(rows, schema=self.schema)
+                    path = self.root / part / f"{self.file_prefix}-{self._seq:05d}.parquet"
+                    write_table_atomic(table, path)
+                    written.append(path)
+                    self.rows_written += len(rows)
+                parts.pop(0)
+        finally:
+            # A failed write (disk full, permissions) must not lose the rows: the next flush, at
+            # the latest the one at spider_closed, retries them.
+            for part, rows in parts:
+                self._rows[part][:0] = rows
+            self.files_written.extend(written)
         return written

@@ -1,0 +1,259 @@
+"""``newsbot crawl``: the cron entry point.
+
+Everything that can be checked is checked before Scrapy starts (settings, arguments, the source
+registry, the output-directory lock), so a broken configuration exits at once with code 2 and a
+message naming the file, line and field, and a busy output directory exits with code 3 naming the
+process that holds it. Then the ``news`` spider runs in this process through ``CrawlerProcess``;
+the exit status is derived from the run summary (:mod:`newsbot.extensions.summary`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from newsbot.cli import exitcodes
+
+logger = logging.getLogger(__name__)
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sources", nargs="+", default=[], metavar="ID", help="source ids from the registry")
+    p.add_argument("--feeds", nargs="+", default=[], metavar="URL", help="RSS/Atom feed URLs")
+    p.add_argument("--sitemaps", nargs="+", default=[], metavar="URL", help="sitemap URLs")
+    p.add_argument("--urls", nargs="+", default=[], metavar="URL", help="article URLs")
+    add_common(p)
+
+
+def add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", "-o", metavar="DIR", help="dataset root (default: NEWSBOT_OUTPUT_DIR)")
+    p.add_argument(
+        "-s",
+        "--set",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Scrapy or newsbot setting (repeatable), as with scrapy crawl -s",
+    )
+    p.add_argument(
+        "--max-time",
+        type=float,
+        metavar="SECONDS",
+        help="stop gracefully after this long (CLOSESPIDER_TIMEOUT); what was crawled is kept",
+    )
+    p.add_argument(
+        "--progress",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="live progress display (auto: when stderr is a terminal)",
+    )
+
+
+@dataclass
+class CrawlOptions:
+    """What one crawl run needs; ``newsbot demo`` builds one too."""
+
+    sources: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
+    output: str | None = None
+    settings: list[str] = field(default_factory=list)
+    #: settings the caller imposes below the user's -s (the demo's politeness-off values)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    max_time: float | None = None
+    progress: str = "auto"
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> CrawlOptions:
+        return cls(
+            sources=args.sources,
+            feeds=args.feeds,
+            sitemaps=args.sitemaps,
+            urls=args.urls,
+            output=args.output,
+            settings=args.settings,
+            max_time=args.max_time,
+            progress=args.progress,
+        )
+
+    def spider_kwargs(self) -> dict[str, str]:
+        kw = {"sources": self.sources, "feeds": self.feeds, "sitemaps": self.sitemaps, "urls": self.urls}
+        return {k: ",".join(v) for k, v in kw.items() if v}
+
+
+def error(message: str) -> None:
+    sys.stderr.write(f"newsbot: error: {message}\n")
+    sys.stderr.flush()
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    from newsbot.config.errors import ConfigError
+
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip() or not name.strip().replace("_", "").isalnum():
+            raise ConfigError("command line -s", pair, "expected NAME=VALUE")
+        out[name.strip()] = value
+    return out
+
+
+def build_settings(opts: CrawlOptions, run: str) -> Any:
+    """Project settings + the caller's defaults + ``-s`` + the options, in rising priority."""
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
+    from scrapy.utils.project import get_project_settings
+
+    settings = get_project_settings()
+    settings.setdict(opts.defaults, priority="project")
+    user = parse_settings(opts.settings)
+    settings.setdict(user, priority="cmdline")
+    if opts.output:
+        settings.set("NEWSBOT_OUTPUT_DIR", opts.output, priority="cmdline")
+    if opts.max_time is not None:
+        if opts.max_time <= 0:
+            from newsbot.config.errors import ConfigError
+
+            raise ConfigError("command line", "--max-time", f"expected seconds > 0, got {opts.max_time:g}")
+        settings.set("CLOSESPIDER_TIMEOUT", opts.max_time, priority="cmdline")
+    settings.set("NEWSBOT_RUN_ID", run, priority="cmdline")
+    progress = opts.progress == "on" or (opts.progress == "auto" and sys.stderr.isatty())
+    settings.set("NEWSBOT_PROGRESS", progress, priority="cmdline")
+    if progress and "LOG_LEVEL" not in user:
+        # The live display replaces INFO lines; warnings and errors still show.
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    return settings
+
+
+def validate(settings: Any, opts: CrawlOptions) -> None:
+    """Raise ConfigError for anything that would make the crawl fail or crawl nothing."""
+    from newsbot.config.args import NewsArgs
+    from newsbot.config.errors import ConfigError
+    from newsbot.config.paths import resolve, settings_path
+    from newsbot.config.sources import load_sources
+    from newsbot.extensions.settingscheck import check_settings
+
+    check_settings(settings)
+    args = NewsArgs.parse(opts.spider_kwargs())
+    path = resolve(settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
+    if args.sources or not args.ad_hoc:
+        registry = load_sources(path)
+        ids = {s.id for s in registry}
+        for sid in args.sources:
+            if sid not in ids:
+                raise ConfigError(str(path), "id", f"no source {sid!r} (given with --sources)")
+        if not args.sources and not any(s.enabled for s in registry):
+            raise ConfigError(str(path), "enabled", "no enabled source: nothing to crawl")
+    elif path.exists():
+        load_sources(path)  # ad-hoc runs use it to name sources: a broken file is still an error
+
+
+def exit_code(summary: dict[str, Any] | None, signum: int | None) -> int:
+    if signum is not None:
+        return exitcodes.for_signal(signum)
+    if summary is None:
+        return exitcodes.ERROR
+    reason = summary.get("finish_reason")
+    if reason == "shutdown":
+        return exitcodes.INTERRUPTED
+    if summary.get("all_sources_failed"):
+        return exitcodes.ALL_SOURCES_FAILED
+    if reason in exitcodes.COMPLETED_REASONS:
+        return exitcodes.OK
+    return exitcodes.STOPPED_EARLY
+
+
+def _report(summary: dict[str, Any], path: Path) -> None:
+    t = summary["totals"]
+    failed = summary["failed_sources"]
+    active = [s for s in summary["sources"].values() if s["status"] != "idle"]
+    sys.stderr.write(
+        f"newsbot: run {summary['run_id']} {summary['finish_reason']} after "
+        f"{summary.get('elapsed_seconds') or 0:.1f}s: {t['stored']} stored, "
+        f"{sum(t['drops'].values())} rejected, {len(failed)}/{len(active)} sources failed"
+        f"{' (' + ', '.join(failed[:10]) + ')' if failed else ''}; summary {path}\n"
+    )
+
+
+def run_crawl(opts: CrawlOptions) -> int:
+    from newsbot.config.errors import ConfigError
+    from newsbot.extensions.outputlock import LockHeld, OutputLock
+    from newsbot.run import new_run_id, output_dir
+
+    run = new_run_id()
+    try:
+        settings = build_settings(opts, run)
+        validate(settings, opts)
+    except ConfigError as exc:
+        error(str(exc))
+        return exitcodes.USAGE
+    out = output_dir(settings)
+    try:
+        lock = OutputLock.acquire(out, run=run, what="newsbot crawl")
+    except LockHeld as exc:
+        error(str(exc))
+        return exitcodes.LOCKED
+    except OSError as exc:
+        error(f"cannot use the output directory {out}: {exc}")
+        return exitcodes.USAGE
+    try:
+        return _run_locked(settings, opts, out, run)
+    finally:
+        lock.release()
+
+
+def _run_locked(settings: Any, opts: CrawlOptions, out: Path, run: str) -> int:
+    from scrapy.crawler import CrawlerProcess
+
+    from newsbot.config.errors import ConfigError
+    from newsbot.extensions.outputlock import LockHeld
+
+    received: list[int] = []
+
+    class Process(CrawlerProcess):
+        """Remembers which signal stopped the crawl, for the exit status and the summary."""
+
+        def _signal_shutdown(self, signum: int, frame: Any) -> None:
+            received.append(signum)
+            import signal as _signal
+
+            for crawler in self.crawlers:
+                crawler.stats.set_value("newsbot/shutdown_signal", _signal.Signals(signum).name)
+            super()._signal_shutdown(signum, frame)
+
+    process = Process(settings)
+    crawler = process.create_crawler("news")
+    failures: list[Any] = []
+    d = process.crawl(crawler, **opts.spider_kwargs())
+    d.addErrback(failures.append)
+    process.start()
+    if failures:
+        exc = failures[0].value
+        if isinstance(exc, ConfigError):
+            error(str(exc))
+            return exitcodes.USAGE
+        if isinstance(exc, LockHeld):
+            error(str(exc))
+            return exitcodes.LOCKED
+        error(f"the crawl failed: {type(exc).__name__}: {exc}")
+        logger.error("Crawl failed", exc_info=(type(exc), exc, exc.__traceback__))
+        return exitcodes.ERROR
+    path = out / "runs" / f"{run}.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        error(f"no run summary at {path}: {exc}")
+        return exitcodes.ERROR
+    _report(summary, path)
+    return exit_code(summary, received[0] if received else None)
+
+
+def run(args: argparse.Namespace) -> int:
+    return run_crawl(CrawlOptions.from_args(args))

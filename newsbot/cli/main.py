@@ -1,0 +1,82 @@
+"""The ``newsbot`` command: one module per subcommand, imported only when it runs.
+
+    newsbot crawl   [--sources ...] [--feeds ...] [--sitemaps ...] [--urls ...] [--output DIR]
+                    [-s KEY=VALUE ...] [--max-time SECONDS]
+    newsbot demo    [--output DIR]
+    newsbot stats   [--output DIR]
+    newsbot compact [--output DIR]
+    newsbot extract FILE.html|URL [--url URL]
+    newsbot sources check [...]
+
+Exit codes: see :mod:`newsbot.cli.exitcodes` and docs/operations.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from newsbot import __version__
+from newsbot.cli import exitcodes
+
+#: subcommand → (module, one-line help)
+COMMANDS = {
+    "crawl": ("newsbot.cli.crawl", "crawl sources, feeds, sitemaps or URLs (the cron entry point)"),
+    "demo": ("newsbot.cli.demo", "crawl the bundled offline demo site, then print the dataset summary"),
+    "stats": ("newsbot.cli.stats", "summarise the dataset: records per source, day, language; rejects"),
+    "compact": ("newsbot.cli.compact", "merge each partition's small Parquet files into larger ones"),
+    "extract": ("newsbot.cli.extract", "run one page through extraction and cleaning; JSON on stdout"),
+    "sources": ("newsbot.cli.sources_check", "sources check: fetch every feed and sitemap once and report"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Ingest news coverage of armed conflict into a clean Parquet dataset.",
+        epilog="Exit codes: 0 ok, 1 internal error, 2 usage/configuration error, 3 output directory "
+        "in use, 4 every source failed, 5 stopped early, 130/143 interrupted by SIGINT/SIGTERM.",
+    )
+    parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        if name == "sources":
+            p = sub.add_parser(name, help=help_text, add_help=False)
+            p.add_argument("action", choices=["check"], help="what to do with the registry")
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+            continue
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        importlib.import_module(COMMANDS[name][0]).add_arguments(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:2] == ["sources", "check"]:
+        # Its own parser, its own --help: hand over everything after "sources check".
+        from newsbot.cli import sources_check
+
+        return int(sources_check.main(args_list[2:]) or 0)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return exitcodes.USAGE
+    module = importlib.import_module(COMMANDS[args.command][0])
+    try:
+        return int(module.run(args))
+    except KeyboardInterrupt:
+        return exitcodes.INTERRUPTED
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""``newsbot stats``: what the dataset holds, read with DuckDB straight from the Parquet files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from newsbot.cli import exitcodes
+from newsbot.cli.tables import TableData, render
+
+#: Days shown in the per-day table (most recent first).
+DAYS_SHOWN = 14
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--output", "-o", metavar="DIR", help="dataset root (default: NEWSBOT_OUTPUT_DIR or output)"
+    )
+
+
+def _has_parquet(path: Path) -> bool:
+    return path.is_dir() and any(p for p in path.rglob("*.parquet") if not p.name.startswith("."))
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def dataset_tables(root: Path) -> list[TableData]:
+    """The summary tables of the dataset under ``root`` (``articles/`` and ``rejects/``)."""
+    import duckdb
+
+    con = duckdb.connect()
+    tables: list[TableData] = []
+    articles = root / "articles"
+    if _has_parquet(articles):
+        con.execute(
+            "CREATE VIEW a AS SELECT * FROM read_parquet("
+            f"'{_sql_path(articles)}/**/*.parquet', hive_partitioning=true, union_by_name=true)"
+        )
+        n, sources, words, median, dups, first, last = con.execute(
+            "SELECT count(*), count(DISTINCT source), coalesce(sum(word_count), 0), median(word_count), "
+            "avg(CASE WHEN duplicate_of IS NULL THEN 0 ELSE 1 END), min(published_at), max(published_at) "
+            "FROM a"
+        ).fetchone()
+        tables.append(
+            TableData(
+                f"Dataset {root}",
+                ("records", "sources", "words", "median words", "near-duplicates", "published from", "to"),
+                [(n, sources, int(words), int(median or 0), dups or 0.0, _day(first), _day(last))],
+                numeric=frozenset({0, 1, 2, 3, 4}),
+            )
+        )
+        tables.append(
+            TableData(
+                "Per source",
+                ("source", "records", "words", "median words", "near-duplicates", "languages"),
+                con.execute(
+                    "SELECT source, count(*), sum(word_count), CAST(median(word_count) AS INTEGER), "
+                    "avg(CASE WHEN duplicate_of IS NULL THEN 0 ELSE 1 END), "
+                    "string_agg(DISTINCT coalesce(language, '?'), ' ' ORDER BY coalesce(language, '?')) "
+                    "FROM a GROUP BY source ORDER BY count(*) DESC, source"
+                ).fetchall(),
+                numeric=frozenset({1, 2, 3, 4}),
+            )
+        )
+        tables.append(
+            TableData(
+                f"Per day of publication (latest {DAYS_SHOWN})",
+                ("day", "records", "words"),
+                con.execute(
+                    "SELECT coalesce(strftime(published_at AT TIME ZONE 'UTC', '%Y-%m-%d'), 'unknown') AS d, "
+                    "count(*), sum(word_count) FROM a GROUP BY d ORDER BY d = 'unknown', d DESC "
+                    f"LIMIT {DAYS_SHOWN}"
+                ).fetchall(),
+                numeric=frozenset({1, 2}),
+            )
+        )
+        tables.append(
+            TableData(
+                "Per language",
+                ("language", "records", "words", "share"),
+                con.execute(
+                    "SELECT coalesce(language, 'unknown'), count(*), sum(word_count), "
+                    "count(*) / sum(count(*)) OVER () FROM a GROUP BY 1 ORDER BY 2 DESC, 1"
+                ).fetchall(),
+                numeric=frozenset({1, 2, 3}),
+            )
+        )
+    rejects = root / "rejects"
+    if _has_parquet(rejects):
+        tables.append(
+            TableData(
+                "Rejects by reason",
+                ("reason", "pages", "sources", "last seen"),
+                [
+                    (r[0], r[1], r[2], _day(r[3], time=True))
+                    for r in con.execute(
+                        "SELECT reason, count(*), count(DISTINCT source), max(time) FROM read_parquet("
+                        f"'{_sql_path(rejects)}/**/*.parquet', hive_partitioning=true, union_by_name=true) "
+                        "GROUP BY reason ORDER BY count(*) DESC, reason"
+                    ).fetchall()
+                ],
+                numeric=frozenset({1, 2}),
+            )
+        )
+    return tables
+
+
+def _day(value: object, time: bool = False) -> str | None:
+    if value is None:
+        return None
+    from datetime import UTC, datetime
+
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC) if value.tzinfo else value
+        return f"{value:%Y-%m-%d %H:%M}" if time else f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+def print_stats(root: Path) -> int:
+    if not root.is_dir():
+        sys.stderr.write(f"newsbot: error: no dataset at {root}\n")
+        return exitcodes.USAGE
+    tables = dataset_tables(root)
+    if not tables:
+        sys.stdout.write(f"No records yet under {root / 'articles'}\n")
+        return exitcodes.OK
+    render(tables)
+    return exitcodes.OK
+
+
+def default_output() -> Path:
+    import os
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
+    from scrapy.utils.project import get_project_settings
+
+    from newsbot.run import output_dir
+
+    return output_dir(get_project_settings())
+
+
+def run(args: argparse.Namespace) -> int:
+    return print_stats(Path(args.output) if args.output else default_output())

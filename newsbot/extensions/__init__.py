@@ -1,0 +1,1 @@
+"""Scrapy extensions: run summary, output-directory lock, settings check, terminal progress."""

@@ -1,0 +1,1 @@
+"""Downloader middlewares: per-source counting and the private-address guard."""

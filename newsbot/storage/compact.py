@@ -1,0 +1,174 @@
+"""Compaction: merge each partition's small Parquet files into larger ones.
+
+A cron crawl every 15 minutes leaves one small file per partition per flush; readers pay for
+every file they open. :func:`compact_partition` rewrites a partition's small files as one file
+(per ``target_bytes``) without ever losing a record:
+
+1. the merged file is written under a hidden temporary name, fsynced and renamed into place
+   (:func:`~newsbot.storage.parquet.atomic_write`);
+2. only then are the merged originals deleted.
+
+A crash before step 1 completes leaves the originals (and a hidden temporary file that the next
+writer removes). A crash between 1 and 2 leaves the merged file *and* some originals: records
+appear twice until the next compaction, which merges them again and keeps each ``id`` once. A
+reader that lists the partition in the instant between the rename and the deletions sees the same
+duplicates; that window lasts as long as a few ``unlink`` calls. Readers that must never see a
+duplicate should deduplicate on ``id`` (which is also what makes this safe to re-run).
+
+Compaction must not run while a crawl writes into the directory: ``newsbot compact`` takes the
+output-directory lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from newsbot.storage.parquet import COMPRESSION, _fsync_dir, atomic_write, remove_stale_temp_files
+
+logger = logging.getLogger(__name__)
+
+#: Files at least this big are left alone; merged output is cut at about this size.
+TARGET_BYTES = 128 * 1024 * 1024
+ROW_GROUP_SIZE = 50_000
+
+
+@dataclass
+class CompactResult:
+    partitions: int = 0
+    files_in: int = 0
+    files_out: int = 0
+    rows_in: int = 0
+    rows_out: int = 0
+    removed_duplicates: int = 0
+    written: list[Path] = field(default_factory=list)
+
+
+def visible_files(partition: Path) -> list[Path]:
+    """The Parquet files a reader sees (hidden temporary files excluded), oldest name first."""
+    return sorted(p for p in partition.glob("*.parquet") if not p.name.startswith((".", "_")))
+
+
+def partitions(root: Path) -> list[Path]:
+    return sorted({p.parent for p in root.rglob("*.parquet") if not p.name.startswith((".", "_"))})
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Older files may lack columns added since (columns are only ever added): fill with nulls."""
+    arrays = []
+    for f in schema:
+        if f.name in table.column_names:
+            arrays.append(table.column(f.name).cast(f.type))
+        else:
+            arrays.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _groups(files: list[Path], target_bytes: int) -> list[list[Path]]:
+    groups: list[list[Path]] = []
+    size = 0
+    for f in files:
+        n = f.stat().st_size
+        if not groups or size + n > target_bytes:
+            groups.append([])
+            size = 0
+        groups[-1].append(f)
+        size += n
+    return [g for g in groups if len(g) > 1]
+
+
+def _dedup(table: pa.Table, key: str | None, seen: set[object]) -> pa.Table:
+    """Rows whose key was not seen yet (key None: the whole row is the key)."""
+    if key is not None:
+        values = table.column(key).to_pylist()
+    else:
+        values = [tuple(map(repr, row.values())) for row in table.to_pylist()]
+    keep = []
+    for v in values:
+        if v in seen:
+            keep.append(False)
+        else:
+            seen.add(v)
+            keep.append(True)
+    return table if all(keep) else table.filter(pa.array(keep))
+
+
+def compact_partition(
+    partition: Path,
+    schema: pa.Schema,
+    *,
+    key: str | None = "id",
+    target_bytes: int = TARGET_BYTES,
+    result: CompactResult | None = None,
+) -> CompactResult:
+    result = result or CompactResult()
+    small = [f for f in visible_files(partition) if f.stat().st_size < target_bytes]
+    groups = _groups(small, target_bytes)
+    if not groups:
+        return result
+    result.partitions += 1
+    # Keys of the files that stay as they are count as seen: a record is kept once per partition.
+    seen: set[object] = set()
+    grouped = {f for g in groups for f in g}
+    for f in visible_files(partition):
+        if f not in grouped:
+            _dedup(_conform(pq.read_table(f), schema), key, seen)
+    stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    for n, group in enumerate(groups, 1):
+        target = partition / f"compact-{stamp}-{n:03d}.parquet"
+        rows_out = 0
+        with atomic_write(target) as fh:
+            writer = pq.ParquetWriter(fh, schema, compression=COMPRESSION)
+            try:
+                for f in group:
+                    table = _conform(pq.read_table(f), schema)
+                    result.rows_in += table.num_rows
+                    kept = _dedup(table, key, seen)
+                    result.removed_duplicates += table.num_rows - kept.num_rows
+                    if kept.num_rows:
+                        writer.write_table(kept, row_group_size=ROW_GROUP_SIZE)
+                        rows_out += kept.num_rows
+            finally:
+                writer.close()
+        # The merged file is durable (fsynced and renamed): only now may the originals go.
+        for f in group:
+            f.unlink(missing_ok=True)
+        _fsync_dir(partition)
+        result.files_in += len(group)
+        result.files_out += 1
+        result.rows_out += rows_out
+        result.written.append(target)
+        logger.info("Compacted %d files (%d rows) into %s", len(group), rows_out, target)
+    return result
+
+
+def compact_dataset(
+    root: Path,
+    schema: pa.Schema,
+    *,
+    key: str | None = "id",
+    target_bytes: int = TARGET_BYTES,
+    only: Iterable[Path] | None = None,
+) -> CompactResult:
+    """Compact every partition under ``root``; hidden temporary files of dead writers go first."""
+    result = CompactResult()
+    if not root.is_dir():
+        return result
+    remove_stale_temp_files(root)
+    for part in only if only is not None else partitions(root):
+        compact_partition(part, schema, key=key, target_bytes=target_bytes, result=result)
+    return result
+
+
+def count_rows(files: Iterable[Path]) -> int:
+    return sum(pq.read_metadata(f).num_rows for f in files)
+
+
+__all__ = ["CompactResult", "compact_dataset", "compact_partition"]
