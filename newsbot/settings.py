@@ -31,6 +31,9 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote-control extension runs Python code sent over HTTP; a long-running crawler
+# has no use for it.
+REMOTE_CONTROL_ENABLED = False
 
 # --- robustness -------------------------------------------------------------------------------
 # News pages are 50 KB to 2 MB; 10 MB is far beyond any article and stops runaway downloads
@@ -49,8 +52,18 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.finalize.FinalizePipeline": 350,
     "newsbot.pipelines.store.ParquetStorePipeline": 900,
 }
+DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt (100): a blocked host does not even get its robots.txt fetched
+    "newsbot.middlewares.addresses.PrivateAddressMiddleware": 40,
+    "newsbot.middlewares.sourcestats.SourceStatsMiddleware": 860,
+}
 EXTENSIONS = {
     "newsbot.pipelines.rejects.RejectsWriter": 100,
+    # before everything else: a bad setting or a busy output dir stops the run before it starts
+    "newsbot.extensions.settingscheck.SettingsCheck": 1,
+    "newsbot.extensions.outputlock.OutputLockExtension": 2,
+    "newsbot.extensions.summary.RunSummary": 200,
+    "newsbot.extensions.progress.TerminalProgress": 300,
 }
 
 FEED_EXPORTERS = {"parquet": "newsbot.storage.exporter.ParquetItemExporter"}
@@ -66,5 +79,13 @@ NEWSBOT_SITEMAP_MAX_DEPTH = 3
 NEWSBOT_REDIS_URL = None
 NEWSBOT_GDELT_API_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 NEWSBOT_RELIEFWEB_API_URL = "https://api.reliefweb.int/v2/reports"
+
+# Operations (docs/operations.md): one run per output dir, run summary, private-address guard.
+NEWSBOT_LOCK_ENABLED = True
+NEWSBOT_SUMMARY_ENABLED = True
+NEWSBOT_SUMMARY_INTERVAL = 60.0
+NEWSBOT_PROGRESS = False
+NEWSBOT_BLOCK_PRIVATE_ADDRESSES = True
+NEWSBOT_ALLOWED_PRIVATE_HOSTS = []
 
 LOG_LEVEL = "INFO"
