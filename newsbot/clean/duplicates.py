@@ -26,13 +26,17 @@ from newsbot.clean.text import normalise, strip_quotes, words
 
 _NUMBER = re.compile(r"\d+")
 
+#: A repeated paragraph this long is dropped wherever it is; shorter ones only as part of a run
+#: of repeated paragraphs (a block rendered twice). Short lines repeat legitimately: a table
+#: header, an interview question, "Eat every 2-3 hours" in a meal plan, a "See it now" link.
+ISOLATED_MIN_WORDS = 12
 #: A pull quote is a short paragraph; longer ones that are contained in another paragraph are
 #: left to the block rule (contained in the *earlier* text) so that nothing long is dropped
 #: because of a later paragraph.
 PULL_QUOTE_MAX_WORDS = 60
 #: Shorter paragraphs are not dropped for being contained in other text: "Yes." or "He left."
 #: repeat naturally in prose.
-CONTAINED_MIN_WORDS = 6
+CONTAINED_MIN_WORDS = 8
 MAX_BLOCK_SEARCH_CHARS = 200_000
 
 
@@ -109,7 +113,8 @@ def _near(a: str, b: str) -> bool:
     wa, wb = words(a), words(b)
     # A typo changes one word (or splits/joins two); more changed words means different text.
     diff = set(wa) ^ set(wb)
-    return len(diff) <= 4
+    # "Plan E" / "Plan F": a changed one- or two-letter word is a different text, not a typo.
+    return len(diff) <= 4 and all(len(w) >= 4 for w in diff)
 
 
 def is_same_text(a: str, b: str) -> bool:
@@ -142,37 +147,65 @@ def remove_duplicates(
     # duplicates are still removed there.
     search_blocks = sum(len(n) for n in norms) <= MAX_BLOCK_SEARCH_CHARS
 
+    # First pass: what each paragraph is a repeat of (None for first occurrences).
+    kinds: list[str | None] = []
     for para, norm in zip(paragraphs, norms, strict=True):
+        kind = _classify(para, norm, title_norm, desc_norm, seen, by_numbers, earlier, norms, search_blocks)
+        kinds.append(kind)
+        if kind is None and norm:
+            seen.add(norm)
+            by_numbers.setdefault(_numbers(norm), []).append(norm)
+            # Joined with spaces: a block whose paragraphs were merged still matches.
+            earlier = earlier + " " + norm if earlier else norm
+    # Second pass: short exact/near repeats go only when a neighbour is a repeat too.
+    for i, (para, norm, kind) in enumerate(zip(paragraphs, norms, kinds, strict=True)):
         if not norm:
             continue
-        if title_norm and (norm == title_norm or _near(norm, title_norm)):
-            removed.append(("title", para))
-            continue
-        if norm in seen:
-            removed.append(("exact", para))
-            continue
-        sig = _numbers(norm)
-        candidates = by_numbers.get(sig, ())
-        if any(_near(norm, c) for c in candidates):
-            removed.append(("near", para))
-            continue
-        bare = strip_quotes(norm)
-        n_words = len(words(bare))
-        if search_blocks and n_words >= CONTAINED_MIN_WORDS and bare != desc_norm:
-            # A block repeated with different paragraph breaks: this text is already in the body.
-            if bare in earlier:
-                removed.append(("block", para))
-                continue
-            # A pull quote printed before (or after) the sentence it repeats.
-            if n_words <= PULL_QUOTE_MAX_WORDS and _contained_elsewhere(bare, norm, norms):
-                removed.append(("pull_quote", para))
-                continue
-        seen.add(norm)
-        by_numbers.setdefault(sig, []).append(norm)
-        kept.append(para)
-        # Joined with spaces: a block whose paragraphs were merged still matches.
-        earlier = earlier + " " + norm if earlier else norm
+        if kind in ("exact", "near") and norm.startswith("|"):
+            kind = None  # a table row or repeated table header (trafilatura renders tables as "| a | b |")
+        elif kind in ("exact", "near") and len(words(norm)) < ISOLATED_MIN_WORDS:
+            in_run = (i > 0 and kinds[i - 1] in _REPEATS) or (i + 1 < len(kinds) and kinds[i + 1] in _REPEATS)
+            if not in_run:
+                kind = None
+        if kind is None:
+            kept.append(para)
+        else:
+            removed.append((kind, para))
     return DuplicateResult(kept, removed)
+
+
+_REPEATS = frozenset({"exact", "near", "block"})
+
+
+def _classify(
+    para: str,
+    norm: str,
+    title_norm: str | None,
+    desc_norm: str | None,
+    seen: set[str],
+    by_numbers: dict[tuple[str, ...], list[str]],
+    earlier: str,
+    norms: Sequence[str],
+    search_blocks: bool,
+) -> str | None:
+    if not norm:
+        return None
+    if title_norm and (norm == title_norm or _near(norm, title_norm)):
+        return "title"
+    if norm in seen:
+        return "exact"
+    if any(_near(norm, c) for c in by_numbers.get(_numbers(norm), ())):
+        return "near"
+    bare = strip_quotes(norm)
+    n_words = len(words(bare))
+    if search_blocks and n_words >= CONTAINED_MIN_WORDS and bare != desc_norm:
+        # A block repeated with different paragraph breaks: this text is already in the body.
+        if bare in earlier:
+            return "block"
+        # A pull quote printed before (or after) the sentence it repeats.
+        if n_words <= PULL_QUOTE_MAX_WORDS and _contained_elsewhere(bare, norm, norms):
+            return "pull_quote"
+    return None
 
 
 def _contained_elsewhere(bare: str, norm: str, norms: Sequence[str]) -> bool:

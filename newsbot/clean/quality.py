@@ -77,6 +77,7 @@ def assess(
     title: str | None = None,
     page_type: str | None = None,
     removed: Sequence[tuple[str, str]] = (),
+    is_article: bool = False,
     config: QualityConfig | None = None,
 ) -> str | None:
     """``None`` for an article, else a reject reason code (see the module docstring)."""
@@ -99,10 +100,14 @@ def assess(
         return "not_article:paywall"
     if page_type and "video" in page_type.lower() and n_words <= cfg.video_max_words:
         return "not_article:video"
+    # Table rows ("| a | b |") are data, not links: they do not make a page a listing.
+    lines = [c for p, c in zip(paragraphs, counts, strict=True) if not p.startswith("|")]
+    # A page whose markup declares an article needs much less prose to count as one.
+    prose_needed = cfg.min_words if is_article else cfg.prose_words
     if (
-        len(paragraphs) >= cfg.listing_min_lines
-        and long_words < cfg.prose_words
-        and sum(1 for c in counts if c <= cfg.listing_short_words) >= cfg.listing_short_share * len(counts)
+        len(lines) >= cfg.listing_min_lines
+        and long_words < prose_needed
+        and sum(1 for c in lines if c <= cfg.listing_short_words) >= cfg.listing_short_share * len(lines)
         and not _has_sentences(paragraphs)
     ):
         return "not_article:listing"

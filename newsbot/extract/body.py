@@ -17,6 +17,9 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_links": False,
     "deduplicate": False,
     "with_metadata": True,
+    # Measured on aeb-dev with the whole clean stage (python -m newsbot.bench.cleaning):
+    # favor_precision F1 0.969 vs 0.963 by default; fast=True is quicker but loses recall with it.
+    "favor_precision": True,
 }
 
 

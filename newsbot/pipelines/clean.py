@@ -256,6 +256,7 @@ class QualityPipeline:
             title=a.get("title"),
             page_type=hints.get("page_type"),
             removed=a.get("removed") or (),
+            is_article=bool(hints.get("is_article_markup")),
             config=self.config,
         )
         if reason is None:

@@ -1,0 +1,291 @@
+"""Benchmark of the clean stage: ``python -m newsbot.bench.cleaning [--corpus DIR] [--aeb DIR]``.
+
+Three checks, all rerunnable offline:
+
+* **corpus** (``tests/corpora/cleaning``: ``NNN-slug.html``, ``.gold.txt``, ``.meta.json``): the
+  whole pipeline (extraction, duplicates, rules, templates learned across the corpus' pages of
+  each source, quality) on each page; a paragraph of trafilatura's output is *real* if its normal
+  form is a gold line. Reports keep/drop precision and recall, real paragraphs kept, boilerplate
+  residue (kept, not gold), duplicate residue (a gold line kept twice) and not-article pages
+  rejected.
+* **aeb-dev**: the benchmark's metric (:mod:`newsbot.bench.aeb`) for the pipeline and for bare
+  ``trafilatura.extract(html, include_comments=False)`` on the same pages in the same run, with
+  pages per second of each.
+* **dirty record** (``tests/data/dirty-record.txt``): the example of the design document comes out
+  exactly as described.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import trafilatura
+
+from newsbot.bench.aeb import load_aeb, score
+from newsbot.clean import clean_paragraphs
+from newsbot.clean.quality import assess
+from newsbot.clean.rules import RuleSet, default_ruleset, project_root
+from newsbot.clean.templates import TemplateLearner
+from newsbot.clean.text import normalise, strip_quotes
+from newsbot.extract import ExtractionError, extract_article
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Page:
+    key: str
+    url: str
+    source: str
+    html: str
+    title: str | None = None
+    gold: list[str] = field(default_factory=list)
+    not_article: bool = False
+
+
+@dataclass
+class Outcome:
+    extracted: list[str]
+    kept: list[str]
+    removed: list[tuple[str, str]]
+    reject: str | None
+    title: str | None
+
+
+def run_pipeline(pages: Sequence[Page], rules: RuleSet) -> list[Outcome]:
+    """Extraction and every clean stage, templates learned per source over all its pages first
+    (what the pipeline's warm-up buffer does for the first articles of a source)."""
+    staged: list[tuple[Page, list[str], list[str], list[tuple[str, str]], str | None, str | None, bool]] = []
+    learner = TemplateLearner()
+    for page in pages:
+        try:
+            art = extract_article(page.html, page.url)
+        except ExtractionError as exc:
+            staged.append((page, [], [], [], exc.reason, None, False))
+            continue
+        res = clean_paragraphs(art.paragraphs, title=art.title, description=art.description, rules=rules)
+        learner.observe(page.source, res.paragraphs, page.url)
+        staged.append(
+            (
+                page,
+                art.paragraphs,
+                res.paragraphs,
+                res.removed,
+                art.page_type,
+                art.title,
+                art.is_article_markup,
+            )
+        )
+    out: list[Outcome] = []
+    for page, extracted, paragraphs, removed, page_type, title, is_article in staged:
+        if not extracted and page_type and not title:
+            out.append(Outcome([], [], [], page_type, None))  # extraction error code
+            continue
+        tpl = learner.strip(page.source, paragraphs)
+        removed = removed + [("templates", t) for t in tpl.removed]
+        reject = assess(
+            tpl.paragraphs, title=title, page_type=page_type, removed=removed, is_article=is_article
+        )
+        out.append(Outcome(extracted, tpl.paragraphs, removed, reject, title))
+    return out
+
+
+# --- labelled corpus ------------------------------------------------------------------------------
+
+
+def load_corpus(directory: Path) -> list[Page]:
+    pages = []
+    for html_path in sorted(directory.glob("*.html")):
+        stem = html_path.name[: -len(".html")]
+        meta_path = directory / f"{stem}.meta.json"
+        gold_path = directory / f"{stem}.gold.txt"
+        if not meta_path.exists():
+            continue
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        gold = gold_path.read_text(encoding="utf-8").splitlines() if gold_path.exists() else []
+        url = meta.get("url") or f"https://example.invalid/{stem}"
+        pages.append(
+            Page(
+                key=stem,
+                url=url,
+                source=meta.get("source") or urlsplit(url).netloc,
+                html=html_path.read_text(encoding="utf-8", errors="replace"),
+                title=meta.get("title"),
+                gold=[g for g in (line.strip() for line in gold) if g],
+                not_article=bool(meta.get("not_article")),
+            )
+        )
+    return pages
+
+
+def _key(text: str) -> str:
+    return strip_quotes(normalise(text))
+
+
+def corpus_report(pages: Sequence[Page], rules: RuleSet, verbose: bool = False) -> dict[str, float]:
+    outcomes = run_pipeline(pages, rules)
+    tp = fp = fn = tn = 0  # positive = "keep"
+    real_in = real_kept = residue = dup_residue = 0
+    na_total = na_rejected = articles_rejected = 0
+    for page, oc in zip(pages, outcomes, strict=True):
+        if page.not_article:
+            na_total += 1
+            na_rejected += oc.reject is not None
+            continue
+        if oc.reject is not None:
+            articles_rejected += 1
+            if verbose:
+                print(f"  [{page.key}] REJECTED {oc.reject}")
+        gold = Counter(_key(g) for g in page.gold)
+        kept = [] if oc.reject else oc.kept
+        kept_keys = Counter(_key(k) for k in kept)
+        extracted_keys = [_key(p) for p in oc.extracted]
+        real = {k for k in extracted_keys if k in gold}
+        real_in += len(real)
+        real_kept += len(real & set(kept_keys))
+        for k in dict.fromkeys(extracted_keys):
+            was_kept = k in kept_keys
+            if k in gold:
+                tp += was_kept
+                fn += not was_kept
+                if verbose and not was_kept:
+                    print(f"  [{page.key}] LOST: {k[:120]}")
+            else:
+                fp += was_kept
+                tn += not was_kept
+        for k, n in kept_keys.items():
+            if k not in gold:
+                residue += n
+                if verbose:
+                    print(f"  [{page.key}] RESIDUE: {k[:120]}")
+            elif n > gold[k]:
+                dup_residue += n - gold[k]
+                if verbose:
+                    print(f"  [{page.key}] DUPLICATE: {k[:120]}")
+    return {
+        "pages": len(pages),
+        "keep_precision": tp / (tp + fp) if tp + fp else 1.0,
+        "keep_recall": tp / (tp + fn) if tp + fn else 1.0,
+        "drop_precision": tn / (tn + fn) if tn + fn else 1.0,
+        "drop_recall": tn / (tn + fp) if tn + fp else 1.0,
+        "real_kept": real_kept / real_in if real_in else 1.0,
+        "boilerplate_residue": residue,
+        "duplicate_residue": dup_residue,
+        "not_article_rejected": na_rejected,
+        "not_article_total": na_total,
+        "articles_rejected": articles_rejected,
+    }
+
+
+# --- aeb-dev --------------------------------------------------------------------------------------
+
+
+def aeb_report(directory: Path | None, rules: RuleSet, verbose: bool = False) -> dict[str, float]:
+    aeb = load_aeb(directory)
+    pages = [Page(p.id, p.url, urlsplit(p.url).netloc, p.html) for p in aeb]
+    t0 = time.perf_counter()
+    outcomes = run_pipeline(pages, rules)
+    t_pipe = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    bare = [trafilatura.extract(p.html, include_comments=False) or "" for p in aeb]
+    t_bare = time.perf_counter() - t0
+    preds = ["" if oc.reject else "\n".join(oc.kept) for oc in outcomes]
+    s_pipe = score(zip(preds, (p.truth for p in aeb), strict=True))
+    s_bare = score(zip(bare, (p.truth for p in aeb), strict=True))
+    if verbose:
+        _explain_aeb(aeb, outcomes)
+    return {
+        "pages": len(aeb),
+        "pipeline_precision": s_pipe.precision,
+        "pipeline_recall": s_pipe.recall,
+        "pipeline_f1": s_pipe.f1,
+        "pipeline_pages_per_s": len(aeb) / t_pipe,
+        "bare_precision": s_bare.precision,
+        "bare_recall": s_bare.recall,
+        "bare_f1": s_bare.f1,
+        "bare_pages_per_s": len(aeb) / t_bare,
+        "rejected": sum(1 for oc in outcomes if oc.reject),
+    }
+
+
+def _explain_aeb(aeb: Sequence[object], outcomes: Sequence[Outcome]) -> None:
+    """Removed paragraphs whose words are in the truth: candidate losses to look at."""
+    from newsbot.bench.aeb import shingles
+
+    for page, oc in zip(aeb, outcomes, strict=True):
+        truth = shingles(page.truth)  # type: ignore[attr-defined]
+        if oc.reject:
+            print(f"  [{page.id[:10]}] REJECTED {oc.reject}")  # type: ignore[attr-defined]
+        for stage, text in oc.removed:
+            sh = shingles(text)
+            if sh and sum((sh & truth).values()) / sum(sh.values()) >= 0.5:
+                print(f"  [{page.id[:10]}] LOST ({stage}): {text[:140]}")  # type: ignore[attr-defined]
+
+
+# --- the dirty record -----------------------------------------------------------------------------
+
+
+def check_dirty_record(path: Path, rules: RuleSet) -> tuple[bool, str]:
+    """Title = first line; expected body: standfirst, lead and the 11 paragraphs once each."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    title, body = lines[0], lines[1:]
+    standfirst = body[1]
+    res = clean_paragraphs(body, title=title, description=standfirst, rules=rules)
+    expected = [standfirst] + [body[3]] + body[4:15]
+    ok = res.paragraphs == expected and len(expected) == 13
+    return ok, f"{len(res.paragraphs)} paragraphs (expected {len(expected)})"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m newsbot.bench.cleaning", description=(__doc__ or "").split("\n")[0]
+    )
+    root = project_root()
+    parser.add_argument("--corpus", type=Path, default=root / "tests" / "corpora" / "cleaning")
+    parser.add_argument("--aeb", type=Path, default=root / ".." / "shared" / "aeb-dev")
+    parser.add_argument("--dirty", type=Path, default=root / "tests" / "data" / "dirty-record.txt")
+    parser.add_argument("--skip", action="append", default=[], choices=["corpus", "aeb", "dirty"])
+    parser.add_argument("-v", "--verbose", action="store_true", help="list losses and residue")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    rules = default_ruleset()
+    print(f"rules: {len(rules)}")
+    status = 0
+    if "dirty" not in args.skip and args.dirty.exists():
+        ok, detail = check_dirty_record(args.dirty, rules)
+        print(f"dirty record: {'OK' if ok else 'FAIL'} ({detail})")
+        status |= not ok
+    if "corpus" not in args.skip and args.corpus.is_dir():
+        pages = load_corpus(args.corpus)
+        if pages:
+            rep = corpus_report(pages, rules, args.verbose)
+            print(
+                "corpus: {pages} pages  keep P={keep_precision:.4f} R={keep_recall:.4f}  "
+                "drop P={drop_precision:.4f} R={drop_recall:.4f}  real kept={real_kept:.2%}  "
+                "boilerplate residue={boilerplate_residue}  duplicate residue={duplicate_residue}  "
+                "not-article rejected={not_article_rejected}/{not_article_total}  "
+                "articles rejected={articles_rejected}".format(**rep)
+            )
+    if "aeb" not in args.skip and args.aeb.is_dir():
+        rep = aeb_report(args.aeb, rules, args.verbose)
+        print(
+            "aeb-dev: {pages} pages\n"
+            "  pipeline:   P={pipeline_precision:.4f} R={pipeline_recall:.4f} F1={pipeline_f1:.4f} "
+            "{pipeline_pages_per_s:.1f} pages/s (extract+clean; rejected {rejected})\n"
+            "  trafilatura: P={bare_precision:.4f} R={bare_recall:.4f} F1={bare_f1:.4f} "
+            "{bare_pages_per_s:.1f} pages/s (extract(html, include_comments=False))".format(**rep)
+        )
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
