@@ -48,11 +48,27 @@ REDIRECT_MAX_TIMES = 5
 
 # --- pipeline ---------------------------------------------------------------------------------
 ITEM_PIPELINES = {
+    # extract: trafilatura + structured metadata, in worker processes
     "newsbot.pipelines.extract.ExtractPipeline": 100,
+    # clean: duplicated text, boilerplate rules, learned per-source templates, rejects
+    "newsbot.pipelines.clean.DuplicateTextPipeline": 200,
+    "newsbot.pipelines.clean.BoilerplateRulesPipeline": 210,
+    "newsbot.pipelines.clean.TemplatePipeline": 220,
+    "newsbot.pipelines.clean.QualityPipeline": 230,
+    # enrich: language, conflict relevance
+    "newsbot.pipelines.enrich.LanguagePipeline": 300,
+    "newsbot.pipelines.enrich.RelevancePipeline": 310,
+    # body, counts, hash
     "newsbot.pipelines.finalize.FinalizePipeline": 350,
+    # identify: canonical URL, id, already stored, near-duplicates
+    "newsbot.pipelines.identify.IdentityPipeline": 400,
+    "newsbot.pipelines.identify.NearDuplicatePipeline": 410,
+    # store
     "newsbot.pipelines.store.ParquetStorePipeline": 900,
 }
 DOWNLOADER_MIDDLEWARES = {
+    # After HttpCompressionMiddleware (590) on the way back, so it sees the decoded body.
+    "newsbot.discovery.conditional.ConditionalListingMiddleware": 580,
     # before robots.txt (100): a blocked host does not even get its robots.txt fetched
     "newsbot.middlewares.addresses.PrivateAddressMiddleware": 40,
     "newsbot.middlewares.sourcestats.SourceStatsMiddleware": 860,

@@ -121,7 +121,7 @@ class NewsSpider(NewsbotSpider):
             # Feeds and sitemaps are polled on every run: never filtered as duplicates.
             dont_filter=True,
             priority=10,  # listings before articles, so discovery stays ahead of fetching
-            meta={"newsbot_source": source, "newsbot_depth": depth},
+            meta={"newsbot_source": source, "newsbot_depth": depth, "newsbot_listing": True},
         )
 
     def _accept(self, source_id: str, url: str) -> bool:

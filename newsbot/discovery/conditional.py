@@ -1,0 +1,110 @@
+"""Conditional GET for feeds and sitemaps (ETag / Last-Modified).
+
+A cron crawl polls the same listings every few minutes; most of the time they have not changed.
+This downloader middleware remembers each listing's validators *and its body* under
+``DIR/state/listings/``. The next request for that listing carries ``If-None-Match`` /
+``If-Modified-Since``; on ``304 Not Modified`` the remembered body is handed to the spider as if
+it had been downloaded, flagged with ``response.meta["newsbot_not_modified"]``. Replaying the body
+(instead of skipping the listing) matters: articles of that listing that a killed or failed run
+did not store yet are still requested, while stored ones are skipped by the seen-article memory.
+The cache is only a cache: delete it and the next run simply fetches every listing in full.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
+from scrapy.http import Response
+
+from newsbot.run import output_dir
+
+logger = logging.getLogger(__name__)
+
+#: Listings larger than this are not remembered (a 50,000-URL sitemap is ~10 MB uncompressed).
+MAX_CACHED_BYTES = 64 * 1024 * 1024
+
+
+class ConditionalListingMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("NEWSBOT_CONDITIONAL_GET", True):
+            raise NotConfigured
+        self.stats = crawler.stats
+        self.dir = output_dir(crawler.settings) / "state" / "listings"
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ConditionalListingMiddleware:
+        mw = cls(crawler)
+        crawler.signals.connect(mw.spider_opened, signal=signals.spider_opened)
+        return mw
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    def _paths(self, url: str) -> tuple[Path, Path]:
+        key = hashlib.sha1(url.encode("utf-8")).hexdigest()
+        return self.dir / f"{key}.json", self.dir / f"{key}.body.gz"
+
+    def process_request(self, request: Request) -> None:
+        if not request.meta.get("newsbot_listing"):
+            return
+        meta_path, body_path = self._paths(request.url)
+        if not (meta_path.exists() and body_path.exists()):
+            return
+        try:
+            validators = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if validators.get("etag"):
+            request.headers.setdefault(b"If-None-Match", validators["etag"].encode("latin-1"))
+        if validators.get("last_modified"):
+            request.headers.setdefault(b"If-Modified-Since", validators["last_modified"].encode("latin-1"))
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if not request.meta.get("newsbot_listing"):
+            return response
+        meta_path, body_path = self._paths(request.url)
+        if response.status == 304:
+            try:
+                body = gzip.decompress(body_path.read_bytes())
+            except (OSError, EOFError):
+                # Cache lost between request and response: fetch again without validators.
+                logger.warning("Listing cache for %s is unreadable; fetching it in full", request.url)
+                meta_path.unlink(missing_ok=True)
+                retry = request.replace(dont_filter=True)
+                retry.headers.pop(b"If-None-Match", None)
+                retry.headers.pop(b"If-Modified-Since", None)
+                return retry  # type: ignore[return-value]
+            self.stats.inc_value("newsbot/discovery/not_modified")
+            request.meta["newsbot_not_modified"] = True
+            return response.replace(status=200, body=body)
+        if response.status == 200 and len(response.body) <= MAX_CACHED_BYTES:
+            etag = response.headers.get(b"ETag")
+            last_modified = response.headers.get(b"Last-Modified")
+            if etag or last_modified:
+                self._store(meta_path, body_path, response.body, etag, last_modified)
+        return response
+
+    def _store(
+        self, meta_path: Path, body_path: Path, body: bytes, etag: bytes | None, lm: bytes | None
+    ) -> None:
+        meta = {
+            "etag": etag.decode("latin-1") if etag else None,
+            "last_modified": lm.decode("latin-1") if lm else None,
+        }
+        try:
+            # Body first, then the validators that refer to it: a crash in between leaves a body
+            # without validators, which is simply ignored.
+            for path, data in ((body_path, gzip.compress(body, 5)), (meta_path, json.dumps(meta).encode())):
+                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, path)
+        except OSError as exc:
+            logger.warning("Cannot remember listing validators: %s", exc)
