@@ -146,11 +146,16 @@ def remove_duplicates(
     # Quadratic text searches are skipped on giant documents (live blogs): exact and near
     # duplicates are still removed there.
     search_blocks = sum(len(n) for n in norms) <= MAX_BLOCK_SEARCH_CHARS
+    # Paragraphs that merely repeat earlier text (a block copy with merged paragraphs) do not
+    # make the earlier paragraphs "pull quotes" of them.
+    containers = _non_repeating(norms) if search_blocks else []
 
     # First pass: what each paragraph is a repeat of (None for first occurrences).
     kinds: list[str | None] = []
     for para, norm in zip(paragraphs, norms, strict=True):
-        kind = _classify(para, norm, title_norm, desc_norm, seen, by_numbers, earlier, norms, search_blocks)
+        kind = _classify(
+            para, norm, title_norm, desc_norm, seen, by_numbers, earlier, containers, search_blocks
+        )
         kinds.append(kind)
         if kind is None and norm:
             seen.add(norm)
@@ -206,6 +211,17 @@ def _classify(
         if n_words <= PULL_QUOTE_MAX_WORDS and _contained_elsewhere(bare, norm, norms):
             return "pull_quote"
     return None
+
+
+def _non_repeating(norms: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    joined = ""
+    for norm in norms:
+        if not norm or (len(words(norm)) >= CONTAINED_MIN_WORDS and norm in joined):
+            continue
+        out.append(norm)
+        joined = joined + " " + norm if joined else norm
+    return out
 
 
 def _contained_elsewhere(bare: str, norm: str, norms: Sequence[str]) -> bool:

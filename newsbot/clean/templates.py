@@ -164,9 +164,15 @@ class TemplateLearner:
         if not any(flags):
             return TemplateResult(list(paragraphs))
         total = sum(len(words(p)) for p in paragraphs) or 1
-        template_words = sum(len(words(p)) for p, f in zip(paragraphs, flags, strict=True) if f)
-        if template_words / total > self.config.max_template_share:
-            return TemplateResult(list(paragraphs), skipped=True)
+        share = sum(len(words(p)) for p, f in zip(paragraphs, flags, strict=True) if f) / total
+        if share > self.config.max_template_share:
+            # Mostly "template": keep the long lines (prose reused across stories) and retry.
+            flags = [
+                f and len(words(p)) <= self.config.long_words for p, f in zip(paragraphs, flags, strict=True)
+            ]
+            share = sum(len(words(p)) for p, f in zip(paragraphs, flags, strict=True) if f) / total
+            if share > self.config.max_template_share or not any(flags):
+                return TemplateResult(list(paragraphs), skipped=True)
         kept = [p for p, f in zip(paragraphs, flags, strict=True) if not f]
         removed = [p for p, f in zip(paragraphs, flags, strict=True) if f]
         return TemplateResult(kept, removed)

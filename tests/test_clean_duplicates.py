@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsbot.clean import clean_paragraphs
+from newsbot.clean.duplicates import remove_duplicates, within_distance
+from newsbot.clean.rules import default_ruleset
+
+DATA = Path(__file__).parent / "data"
+
+MONDAY = "On Monday, 12 people were killed when a drone struck the market in the north of the city."
+TUESDAY = "On Tuesday, 15 people were killed when a drone struck the market in the north of the city."
+
+
+def test_dirty_record_comes_out_as_the_design_describes() -> None:
+    lines = (DATA / "dirty-record.txt").read_text(encoding="utf-8").splitlines()
+    title, body = lines[0], lines[1:]
+    standfirst = body[1]
+    res = clean_paragraphs(body, title=title, description=standfirst, rules=default_ruleset())
+    expected = [standfirst, body[3], *body[4:15]]
+    assert res.paragraphs == expected
+    assert len(res.paragraphs) == 13
+    assert not any(p in ("2 min read", "[click to enlarge] |") for p in res.paragraphs)
+    assert title not in res.paragraphs
+
+
+def test_near_duplicates_go_different_numbers_stay() -> None:
+    typo = MONDAY.replace("killed", "kiled")
+    curly = MONDAY.replace("the market", "the  “market”").upper()
+    res = remove_duplicates([MONDAY, TUESDAY, typo, curly])
+    assert res.paragraphs == [MONDAY, TUESDAY]
+    assert [k for k, _ in res.removed] == ["near", "near"]
+
+
+def test_changed_short_word_is_not_a_typo() -> None:
+    a = "Meal plan for the first group of displaced families: A"
+    b = "Meal plan for the first group of displaced families: B"
+    assert remove_duplicates([a, b]).paragraphs == [a, b]
+
+
+def test_block_repeated_non_adjacent_and_merged() -> None:
+    paras = [f"Paragraph {w} of the report describes the shelling of the eastern districts." for w in "abcd"]
+    doubled = paras + ["An unrelated closing line that the reporter wrote once."] + paras
+    assert remove_duplicates(doubled).paragraphs == doubled[:5]
+    merged = paras + [" ".join(paras[1:3])]
+    assert remove_duplicates(merged).paragraphs == paras
+
+
+def test_pull_quote_and_title_and_bio() -> None:
+    title = "Shelling hits market in eastern city"
+    quote = "“We have nowhere left to go, the whole street is gone”"
+    body = (
+        "Residents said the strike came without warning. "
+        '"We have nowhere left to go, the whole street is gone," said Amina, a teacher.'
+    )
+    bio = "Jane Doe is our Middle East correspondent, based in Beirut since 2015 and reporting on the region."
+    res = remove_duplicates([bio, title.upper(), quote, body, bio], title=title)
+    assert res.paragraphs == [bio, body]
+    assert {k for k, _ in res.removed} == {"title", "pull_quote", "exact"}
+
+
+def test_short_isolated_repeats_are_content() -> None:
+    # Interview questions, table headers, repeated short list items are real text.
+    paras = [
+        "Where were you?",
+        "At home, with my children, when the first shell hit.",
+        "Where were you?",
+        "In the shelter under the school, for two days.",
+    ]
+    assert remove_duplicates(paras).paragraphs == paras
+
+
+def test_standfirst_kept_once() -> None:
+    desc = "The army confirmed the death of an officer deployed in an advisory role."
+    res = remove_duplicates(
+        [desc, "Lead paragraph of the story goes here, with details.", desc], description=desc
+    )
+    assert res.paragraphs == [desc, "Lead paragraph of the story goes here, with details."]
+
+
+def test_edit_distance_bound() -> None:
+    assert within_distance("kitten", "sitting", 3)
+    assert not within_distance("kitten", "sitting", 2)
+    assert within_distance("abc", "abc", 0)

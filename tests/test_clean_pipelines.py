@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from newsbot.clean.quality import assess
+from newsbot.config.errors import ConfigError
+from newsbot.items import ArticleItem
+from newsbot.pipelines.clean import (
+    BoilerplateRulesPipeline,
+    DuplicateTextPipeline,
+    QualityPipeline,
+    TemplatePipeline,
+)
+
+DATA = Path(__file__).parent / "data"
+
+
+def _crawler(tmp_path: Path, **settings: object):
+    return get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path), **settings})
+
+
+def test_dirty_record_through_the_pipelines(tmp_path: Path) -> None:
+    lines = (DATA / "dirty-record.txt").read_text(encoding="utf-8").splitlines()
+    crawler = _crawler(tmp_path, NEWSBOT_TEMPLATE_WARMUP_DOCS=1)
+    pipes = [
+        build_from_crawler(cls, crawler)
+        for cls in (DuplicateTextPipeline, BoilerplateRulesPipeline, TemplatePipeline, QualityPipeline)
+    ]
+    item = ArticleItem(
+        url="https://example.org/a",
+        source="example",
+        fetched_at=datetime.now(UTC),
+        title=lines[0],
+        description=lines[2],
+        paragraphs=lines[1:],
+    )
+
+    async def run() -> ArticleItem:
+        for p in pipes:
+            await p.process_item(item)
+        return item
+
+    asyncio.run(run())
+    assert item.paragraphs == [lines[2], *lines[4:16]]
+    assert crawler.stats.get_value("newsbot/clean/duplicates/paragraphs_removed") == 12
+    assert crawler.stats.get_value("newsbot/clean/rules/read_time") == 1
+    assert crawler.stats.get_value("newsbot/clean/rules/image") == 1
+    assert ("rules/read_time", "2 min read") in item.removed
+
+
+@pytest.mark.parametrize(
+    ("cls", "setting"),
+    [
+        (DuplicateTextPipeline, "NEWSBOT_CLEAN_DUPLICATES"),
+        (BoilerplateRulesPipeline, "NEWSBOT_CLEAN_RULES"),
+        (TemplatePipeline, "NEWSBOT_CLEAN_TEMPLATES"),
+        (QualityPipeline, "NEWSBOT_CLEAN_QUALITY"),
+    ],
+)
+def test_switches(tmp_path: Path, cls: type, setting: str) -> None:
+    with pytest.raises(NotConfigured):
+        build_from_crawler(cls, _crawler(tmp_path, **{setting: False}))
+
+
+def test_bad_user_rules_stop_the_run(tmp_path: Path) -> None:
+    f = tmp_path / "x.rules"
+    f.write_text("line: [unclosed\n")
+    with pytest.raises(ConfigError):
+        build_from_crawler(BoilerplateRulesPipeline, _crawler(tmp_path, NEWSBOT_CLEANING_RULES=[str(f)]))
+
+
+PROSE = (
+    "Shelling hit the eastern district overnight, killing at least nine people and wounding "
+    "dozens more, according to the regional governor, who said rescuers were still searching."
+)
+
+
+@pytest.mark.parametrize(
+    ("paragraphs", "kwargs", "reason"),
+    [
+        ([], {}, "empty"),
+        (["Nine killed in overnight shelling."], {}, "too_short"),
+        (
+            ["The page you are looking for does not exist.", "Go to the homepage"],
+            {"title": "Page not found"},
+            "not_article:error_page",
+        ),
+        ([f"Headline number {i} about the war" for i in range(20)], {}, "not_article:listing"),
+        (["Troops advanced on the town.", "Subscribe to continue reading"], {}, "not_article:paywall"),
+        (["Watch: drone footage of the strike."], {"page_type": "videoobject"}, "not_article:video"),
+        ([PROSE, PROSE.replace("nine", "ten")], {}, None),
+        (
+            ["قالت وزارة الصحة إن القصف أسفر عن مقتل تسعة أشخاص وإصابة العشرات في الحي الشرقي من المدينة"]
+            * 1,
+            {},
+            "too_short",
+        ),
+        (["东部地区昨夜遭到炮击" * 12], {}, None),
+    ],
+)
+def test_quality_reasons(paragraphs: list[str], kwargs: dict, reason: str | None) -> None:
+    assert assess(paragraphs, **kwargs) == reason
+
+
+def test_quality_pipeline_drop_message_starts_with_code(tmp_path: Path) -> None:
+    pipe = build_from_crawler(QualityPipeline, _crawler(tmp_path, NEWSBOT_MIN_WORDS=5))
+    item = ArticleItem(url="u", source="s", fetched_at=datetime.now(UTC), paragraphs=["Too few here."])
+    with pytest.raises(DropItem, match=r"^too_short: "):
+        asyncio.run(pipe.process_item(item))
+    ok = ArticleItem(url="u", source="s", fetched_at=datetime.now(UTC), paragraphs=[PROSE])
+    assert asyncio.run(pipe.process_item(ok)) is ok

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from newsbot.clean.templates import TemplateConfig, TemplateLearner
+from newsbot.items import ArticleItem
+from newsbot.pipelines.clean import TemplatePipeline
+
+FOOTER = "Get the Meridian Post app for breaking alerts from the front lines"
+PROMO = "© 2024 Meridian Post — independent reporting since 1998"
+BACKGROUND = (
+    "Russia launched its full-scale invasion of Ukraine in February 2022, and since then the war has "
+    "killed tens of thousands of civilians and displaced millions of people across the country and abroad."
+)
+
+
+PLACES = ["Kharkiv", "Rafah", "El Fasher", "Goma", "Khartoum", "Sumy", "Jenin", "Mariupol", "Idlib", "Aleppo"]
+NAMES = ["Amina", "Oleh", "Fatima", "Jean", "Musa", "Iryna", "Yusuf", "Hana", "Omar", "Lena"]
+
+
+def article(i: int) -> list[str]:
+    # Lines differ by words (the learner folds digits, so numbers alone would not tell them apart).
+    place, name = PLACES[i % 10] + "-" + PLACES[(i // 10) % 10], NAMES[i % 10] + " " + NAMES[(i // 10) % 10]
+    return [
+        f"Shelling hit {place} overnight, officials said.",
+        f"A witness, {name}, described the damage to the school and the clinic.",
+        BACKGROUND,
+        FOOTER,
+        PROMO.replace("2024", str(2020 + i % 5)),
+    ]
+
+
+def test_learns_recurring_lines_not_prose() -> None:
+    learner = TemplateLearner(TemplateConfig(min_docs=3))
+    for i in range(4):
+        learner.observe("meridian", article(i), f"https://m.example/{i}")
+    res = learner.strip("meridian", article(9))
+    assert FOOTER in res.removed and any(r.startswith("©") for r in res.removed)
+    # A long prose line needs far more evidence than four documents.
+    assert BACKGROUND in res.paragraphs
+    assert res.paragraphs[0].startswith("Shelling hit")
+    # A page seen twice counts once; another source learns nothing from this one.
+    assert not learner.observe("meridian", article(0), "https://m.example/0")
+    assert learner.strip("other", article(9)).removed == []
+
+
+def test_state_round_trip_and_cap(tmp_path: Path) -> None:
+    learner = TemplateLearner(TemplateConfig(max_lines=50))
+    for i in range(40):
+        learner.observe("meridian", article(i), f"u{i}")
+    assert len(learner.sources["meridian"].lines) <= 50
+    path = tmp_path / "state" / "templates.json"
+    learner.save(path)
+    assert json.loads(path.read_text())["version"] == 1
+    assert not list(path.parent.glob(".templates-*"))  # no temporary file left behind
+    again = TemplateLearner.load(path, TemplateConfig(max_lines=50))
+    assert again.documents("meridian") == 40
+    assert FOOTER in again.strip("meridian", article(99)).removed
+    (tmp_path / "bad.json").write_text("{not json")
+    assert TemplateLearner.load(tmp_path / "bad.json").documents("meridian") == 0
+
+
+def _item(i: int, source: str = "meridian") -> ArticleItem:
+    from datetime import UTC, datetime
+
+    return ArticleItem(
+        url=f"https://m.example/{i}", source=source, fetched_at=datetime.now(UTC), paragraphs=article(i)
+    )
+
+
+def _pipeline(tmp_path: Path, **settings: object) -> TemplatePipeline:
+    crawler = get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path), **settings})
+    return build_from_crawler(TemplatePipeline, crawler)
+
+
+def test_pipeline_buffers_first_articles_until_evidence(tmp_path: Path) -> None:
+    async def run() -> list[ArticleItem]:
+        pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_DOCS=4, NEWSBOT_TEMPLATE_WARMUP_TIMEOUT=30)
+        tasks = [asyncio.ensure_future(pipe.process_item(_item(i))) for i in range(3)]
+        await asyncio.sleep(0.05)
+        assert not any(t.done() for t in tasks)  # held: too little evidence yet
+        last = await pipe.process_item(_item(3))
+        items = [*(await asyncio.gather(*tasks)), last]
+        pipe.spider_closed()
+        return items
+
+    items = asyncio.run(run())
+    # The first articles got the same cleaning as the fourth.
+    for it in items:
+        assert FOOTER not in it.paragraphs
+        assert ("templates", FOOTER) in it.removed
+    assert (tmp_path / "state" / "templates.json").exists()
+
+    async def second_run() -> ArticleItem:
+        pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_DOCS=4)
+        return await pipe.process_item(_item(50))  # enough evidence from the saved state: not held
+
+    assert FOOTER not in asyncio.run(second_run()).paragraphs
+
+
+def test_pipeline_timer_releases_a_lone_article(tmp_path: Path) -> None:
+    async def run() -> ArticleItem:
+        pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_TIMEOUT=0.05, NEWSBOT_TEMPLATE_PERSIST=False)
+        return await asyncio.wait_for(pipe.process_item(_item(1, "lonely")), timeout=5)
+
+    item = asyncio.run(run())
+    assert item.paragraphs == article(1)
+
+
+def test_pipeline_idle_releases(tmp_path: Path) -> None:
+    async def run() -> ArticleItem:
+        pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_TIMEOUT=60, NEWSBOT_TEMPLATE_PERSIST=False)
+        task = asyncio.ensure_future(pipe.process_item(_item(1, "idle")))
+        await asyncio.sleep(0.01)
+        pipe.spider_idle()
+        return await asyncio.wait_for(task, timeout=5)
+
+    assert asyncio.run(run()).paragraphs == article(1)
