@@ -94,7 +94,8 @@ def assess(
         (title and _ERROR_TITLE.match(normalise(title))) or _ERROR_TEXT.search(head)
     ):
         return "not_article:error_page"
-    if n_words < cfg.min_words * 3 and (
+    # A wall, not an article behind a notice: the notice is only a reason when little text is left.
+    if n_words < cfg.min_words and (
         _PAYWALL_TEXT.search(text) or any(stage.endswith("paywall") for stage, _ in removed)
     ):
         return "not_article:paywall"
