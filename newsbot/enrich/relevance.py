@@ -21,14 +21,21 @@ letter variants and diacritics, Persian ZWNJ, Russian ё, Turkish dotted/dotless
 - a leading ``*`` drops the left word boundary, for the heads of compounds (``*angriff`` matches
   "Drohnenangriff").
 
-Each group compiles to one regex; counting matches per group is all the scoring needs.
+All the terms of a language compile to one trie-shaped regex, scanned once per text; at each
+position the longest matching term wins ("price war" counts for its group, not also as "war").
 :meth:`Lexicon.explain` lists the matched words, for tuning.
 
-Score: with ``T`` and ``B`` the weighted hit sums of the title and of the (start of the) body,
-``x = title_weight * T + B / sqrt(max(words, min_words) / reference_words)`` and
-``score = 1 / (1 + exp(-slope * (x - midpoint)))``, so ``midpoint`` is where the score crosses 0.5.
-The body is length-normalised so that a long piece that mentions a war in passing does not outscore a
-short report of a strike.
+Score: per group, weight × sqrt(matches), summed into conflict evidence ``P`` (positive weights) and
+hard-negative context ``N`` (negative weights), each as ``title_weight * title + body / L`` with
+``L = sqrt(max(words, min_words) / reference_words)``. The negative context dampens rather than
+subtracts, so a game review full of war words stays low while a war report that mentions a market
+keeps most of its evidence::
+
+    x = P * exp(-N / damping)
+    score = 1 / (1 + exp(-slope * (x - midpoint)))
+
+``midpoint`` is where the score crosses 0.5. The body is length-normalised so that a long piece that
+mentions a war in passing does not outscore a short report of a strike.
 """
 
 from __future__ import annotations
@@ -37,7 +44,6 @@ import logging
 import math
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,10 +73,12 @@ _SCORING_KEYS = {
     "reference_words": (1.0, 100_000.0),
     "min_words": (1.0, 100_000.0),
     "max_body_chars": (100.0, 10_000_000.0),
+    "damping": (0.1, 1000.0),
     "midpoint": (-100.0, 100.0),
     "slope": (0.01, 100.0),
 }
 _LANG = re.compile(r"^[a-z]{2}$")
+_NEVER = re.compile(r"(?!)")
 
 
 def normalise(text: str, language: str) -> str:
@@ -90,8 +98,9 @@ class Scoring:
     reference_words: float = 150.0
     min_words: float = 60.0
     max_body_chars: float = 6000.0
-    midpoint: float = 3.0
-    slope: float = 1.2
+    damping: float = 4.0
+    midpoint: float = 4.0
+    slope: float = 0.8
 
     def probability(self, x: float) -> float:
         z = self.slope * (x - self.midpoint)
@@ -105,7 +114,6 @@ class Group:
     name: str
     weight: float
     terms: list[str]
-    regex: re.Pattern[str]
 
 
 @dataclass(slots=True)
@@ -113,15 +121,32 @@ class LanguageLexicon:
     language: str
     path: str
     groups: list[Group] = field(default_factory=list)
+    #: all terms of all groups as one trie-shaped regex; the empty named group that closes each
+    #: term (``m.lastgroup``) says which group it belongs to
+    regex: re.Pattern[str] = field(default=_NEVER)
+    group_of: dict[str, int] = field(default_factory=dict)
 
-    def weighted_hits(self, text: str) -> float:
-        """Sum over groups of weight × number of matches in ``text`` (already normalised)."""
-        total = 0.0
-        for g in self.groups:
-            n = len(g.regex.findall(text))
+    def counts(self, text: str) -> list[int]:
+        """Matches per group in ``text`` (already normalised). Matches do not overlap and the longest
+        term wins, so "price war" counts once, for its group, and not also as "war"."""
+        n = [0] * len(self.groups)
+        group_of = self.group_of
+        for m in self.regex.finditer(text):
+            n[group_of[m.lastgroup]] += 1  # type: ignore[index]
+        return n
+
+    def weighted_hits(self, text: str) -> tuple[float, float]:
+        """(positive, negative) evidence in ``text`` (already normalised): per group, the weight
+        times the square root of its number of matches, so that several kinds of evidence count for
+        more than one word repeated."""
+        pos = neg = 0.0
+        for g, n in zip(self.groups, self.counts(text), strict=True):
             if n:
-                total += g.weight * n
-        return total
+                if g.weight > 0:
+                    pos += g.weight * math.sqrt(n)
+                else:
+                    neg -= g.weight * math.sqrt(n)
+        return pos, neg
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +154,10 @@ class Relevance:
     score: float
     #: the weighted, length-normalised evidence that the logistic turns into ``score``
     evidence: float
-    title_hits: float
-    body_hits: float
+    #: conflict evidence (title and body) before dampening
+    positive: float
+    #: hard-negative context (sport, markets, ...) that dampens it
+    negative: float
     words: int
 
 
@@ -151,12 +178,15 @@ class Lexicon:
             return None
         sc = self.scoring
         body = (body or "")[: int(sc.max_body_chars)]
-        t = lex.weighted_hits(normalise(title, language)) if title else 0.0
+        tp, tn = lex.weighted_hits(normalise(title, language)) if title else (0.0, 0.0)
         nbody = normalise(body, language)
-        b = lex.weighted_hits(nbody) if nbody else 0.0
+        bp, bn = lex.weighted_hits(nbody) if nbody else (0.0, 0.0)
         words = nbody.count(" ") + 1 if nbody else 0
-        x = sc.title_weight * t + b / math.sqrt(max(words, sc.min_words) / sc.reference_words)
-        return Relevance(round(sc.probability(x), 4), x, t, b, words)
+        length = math.sqrt(max(words, sc.min_words) / sc.reference_words)
+        positive = sc.title_weight * tp + bp / length
+        negative = sc.title_weight * tn + bn / length
+        x = positive * math.exp(-negative / sc.damping)
+        return Relevance(round(sc.probability(x), 4), x, positive, negative, words)
 
     def score(self, title: str | None, body: str | None, language: str) -> float | None:
         r = self.assess(title, body, language)
@@ -169,10 +199,9 @@ class Lexicon:
             return {}
         norm = normalise(text, language)
         out: dict[str, list[str]] = {}
-        for g in lex.groups:
-            found = [m.group(0) for m in g.regex.finditer(norm)]
-            if found:
-                out[f"{g.name} ({g.weight:+g})"] = found
+        for m in lex.regex.finditer(norm):
+            g = lex.groups[lex.group_of[m.lastgroup]]  # type: ignore[index]
+            out.setdefault(f"{g.name} ({g.weight:+g})", []).append(m.group(0))
         return out
 
 
@@ -270,7 +299,7 @@ def _load_language_file(path: Path) -> LanguageLexicon:
         raise ConfigError(
             where, "clitics", "must be a list of non-empty strings without spaces", _line_of(raw, "clitics")
         )
-    clitic_re = _alternation(sorted({normalise(c, language) for c in clitics}, key=len, reverse=True))
+    clitic_list = sorted({normalise(c, language) for c in clitics}, key=len, reverse=True)
     groups_data = data.get("group")
     if not isinstance(groups_data, list) or not groups_data:
         raise ConfigError(
@@ -278,6 +307,7 @@ def _load_language_file(path: Path) -> LanguageLexicon:
         )
     lex = LanguageLexicon(language, where)
     seen: dict[str, str] = {}
+    all_terms: list[str] = []
     for gi, g in enumerate(groups_data):
         fld = f"group[{gi}]"
         if not isinstance(g, dict):
@@ -311,7 +341,7 @@ def _load_language_file(path: Path) -> LanguageLexicon:
                 "must be a non-empty list of strings",
                 _line_of(raw, "terms", group_line),
             )
-        patterns: list[tuple[str, bool, bool]] = []
+        gidx = len(lex.groups)
         for ti, term in enumerate(terms):
             tfld = f"{fld}.terms[{ti}]"
             line = _line_of(raw, f'"{term}"', group_line) if isinstance(term, str) else None
@@ -324,8 +354,10 @@ def _load_language_file(path: Path) -> LanguageLexicon:
             if norm in seen:
                 raise ConfigError(where, tfld, f"{term!r} is already in group {seen[norm]!r}", line)
             seen[norm] = name
-            patterns.append(_term_pattern(norm))
-        lex.groups.append(Group(name, float(weight), list(terms), _compile(patterns, clitic_re)))
+            lex.group_of[f"t{len(lex.group_of)}"] = gidx
+            all_terms.append(norm)
+        lex.groups.append(Group(name, float(weight), list(terms)))
+    lex.regex = _compile(all_terms, clitic_list)
     return lex
 
 
@@ -343,36 +375,50 @@ def _term_problem(norm: str) -> str | None:
     return None
 
 
-def _term_pattern(norm: str) -> tuple[str, bool, bool]:
-    """(regex, left-bounded, right-bounded) for a normalised term."""
-    left = not norm.startswith("*")
+_SPACE = "\x00"  # trie token for a space in a term: any run of spaces or hyphens
+_STAR = "\x01"  # trie token for an inner "word*": any ending
+_Trie = dict[str, Any]
+
+
+def _trie_add(trie: _Trie, norm: str, name: str) -> None:
+    """Add a normalised term, ending in an empty group called ``name``."""
     words = norm.lstrip("*").split(" ")
     right = not words[-1].endswith("*")
-    parts = []
+    node = trie
     for i, w in enumerate(words):
-        star = w.endswith("*")
-        core = re.escape(w.rstrip("*"))
-        # A trailing '*' on the last word needs no \w*: the match is only counted, so leaving the
-        # right side open is enough and cheaper.
-        parts.append(core + (r"\w*" if star and i < len(words) - 1 else ""))
-    return r"[\s\-]+".join(parts), left, right
+        if i:
+            node = node.setdefault(_SPACE, {})
+        for ch in w.rstrip("*"):
+            node = node.setdefault(ch, {})
+        if w.endswith("*") and i < len(words) - 1:
+            node = node.setdefault(_STAR, {})
+    node.setdefault("", []).append((name, right))
 
 
-def _alternation(items: Iterable[str]) -> str:
-    return "|".join(re.escape(i) for i in items)
+def _trie_regex(node: _Trie) -> str:
+    """A trie as a regex. At each node the alternatives start with a literal, which Python's
+    regex engine rejects with one comparison, and longer terms are tried before shorter ones."""
+    alts = []
+    for key in sorted(k for k in node if k):
+        tok = r"[\s\-]+" if key == _SPACE else r"\w*" if key == _STAR else re.escape(key)
+        alts.append(tok + _trie_regex(node[key]))
+    # A term ends here: the empty named group marks which term (hence group) matched; an open end
+    # swallows the rest of the word so that the scan resumes at the next word.
+    alts.extend(f"(?P<{name}>)" + (r"(?!\w)" if right else r"\w*") for name, right in node.get("", []))
+    return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
 
-def _compile(patterns: list[tuple[str, bool, bool]], clitic_re: str) -> re.Pattern[str]:
-    """One regex for a group: an alternation per kind of boundary, longest terms first."""
+def _compile(terms: list[str], clitics: list[str]) -> re.Pattern[str]:
+    """One regex for all the terms of a language: a trie of the terms that start at a word boundary
+    (after an optional clitic) and one of the heads of compounds that may start inside a word."""
+    bounded: _Trie = {}
+    unbounded: _Trie = {}
+    for i, norm in enumerate(terms):
+        _trie_add(unbounded if norm.startswith("*") else bounded, norm, f"t{i}")
     branches = []
-    prefix = f"(?:{clitic_re})?" if clitic_re else ""
-    for left in (True, False):
-        for right in (True, False):
-            alts = sorted({p for p, lb, rb in patterns if lb is left and rb is right}, key=len, reverse=True)
-            if not alts:
-                continue
-            body = "|".join(alts)
-            branches.append(
-                ("(?<!\\w)" + prefix if left else "") + f"(?:{body})" + ("(?!\\w)" if right else "")
-            )
-    return re.compile("|".join(f"(?:{b})" for b in branches))
+    if bounded:
+        prefix = "(?:" + "|".join(re.escape(c) for c in clitics) + ")?" if clitics else ""
+        branches.append(r"(?<!\w)" + prefix + _trie_regex(bounded))
+    if unbounded:
+        branches.append(_trie_regex(unbounded))
+    return re.compile("|".join(branches)) if branches else _NEVER
