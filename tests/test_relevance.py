@@ -215,3 +215,8 @@ def test_pipeline_switched_off() -> None:
         build_from_crawler(
             RelevancePipeline, get_crawler(settings_dict={"NEWSBOT_RELEVANCE_ENABLED": "False"})
         )
+
+
+def test_longest_term_wins_and_matches_do_not_overlap(lexicon: Lexicon) -> None:
+    assert lexicon.explain("a price war on milk", "en") == {"business and markets (-2)": ["price war"]}
+    assert lexicon.explain("the drone strikes", "en") == {"strikes and fighting (+3)": ["drone strikes"]}
