@@ -93,6 +93,12 @@ NEWSBOT_BATCH_SIZE = 500
 NEWSBOT_FLUSH_INTERVAL = 30.0
 NEWSBOT_SITEMAP_MAX_DEPTH = 3
 NEWSBOT_REDIS_URL = None
+# Scale-out on Redis (docs/scale-out.md); inert while NEWSBOT_REDIS_URL is unset.
+ADDONS = {"newsbot.scaleout.addon.RedisScaleOut": 0}
+NEWSBOT_REDIS_PREFIX = "newsbot"
+NEWSBOT_REDIS_FINGERPRINT_TTL = 7.0  # days a fetched URL is not fetched again (0: never again)
+NEWSBOT_REDIS_LISTING_CLAIM = 300.0  # seconds one process owns a feed/sitemap poll
+NEWSBOT_REDIS_DOMAIN_DELAY = None  # cluster-wide seconds between requests to a host (None: DOWNLOAD_DELAY)
 NEWSBOT_GDELT_API_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 NEWSBOT_RELIEFWEB_API_URL = "https://api.reliefweb.int/v2/reports"
 

@@ -1,0 +1,55 @@
+"""The switch: with ``NEWSBOT_REDIS_URL`` set, a crawl joins the cluster; without it nothing changes.
+
+Registered in ``ADDONS`` (``newsbot/settings.py``). A Scrapy add-on sees the final settings,
+``-s`` options included, and sets its values at the ``addon`` priority, so anything a user sets
+on the command line (``-s SCHEDULER_PERSIST=False``...) still wins.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+
+from newsbot.scaleout.keys import redis_url
+
+logger = logging.getLogger(__name__)
+
+#: What the add-on sets when NEWSBOT_REDIS_URL is set (the queue and dupefilter keys are
+#: completed with the prefix).
+CLUSTER_SETTINGS = {
+    "SCHEDULER": "newsbot.scaleout.scheduler.ClusterScheduler",
+    "DUPEFILTER_CLASS": "newsbot.scaleout.dupefilter.ExpiringRedisDupeFilter",
+    "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
+    # The queue is the cluster's: one process closing must not empty it for the others.
+    "SCHEDULER_PERSIST": True,
+}
+
+
+class RedisScaleOut:
+    """Scrapy add-on: the Redis frontier, dupefilter, politeness and coordinator."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        url = redis_url(settings)
+        if not url:
+            return
+        prefix = settings.get("NEWSBOT_REDIS_PREFIX") or "newsbot"
+        values = {
+            **CLUSTER_SETTINGS,
+            "REDIS_URL": url,
+            "SCHEDULER_QUEUE_KEY": f"{prefix}:%(spider)s:requests",
+            "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:%(spider)s:fp",
+        }
+        for name, value in values.items():
+            settings.set(name, value, priority="addon")
+        settings.set_in_component_priority_dict(
+            "DOWNLOADER_MIDDLEWARES", "newsbot.scaleout.politeness.ClusterDomainDelayMiddleware", 950
+        )
+        settings.set_in_component_priority_dict(
+            "EXTENSIONS", "newsbot.scaleout.cluster.ClusterCoordinator", 50
+        )
+        # Workers of one cluster write into one dataset (their files carry their run ids), so the
+        # one-run-per-directory lock is lifted unless the user set it explicitly.
+        if (settings.getpriority("NEWSBOT_LOCK_ENABLED") or 0) <= SETTINGS_PRIORITIES["project"]:
+            settings.set("NEWSBOT_LOCK_ENABLED", False, priority="project")
+        logger.debug("newsbot cluster mode on %s (prefix %s)", url, prefix)

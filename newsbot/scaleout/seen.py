@@ -1,0 +1,119 @@
+"""The seen-article memory in Redis, shared by every process writing one dataset.
+
+Implements :class:`newsbot.identify.seen.UrlMemory` (what the spider and the identity pipeline
+use through :func:`newsbot.identify.seen.get_seen`) over :class:`~newsbot.scaleout.buckets.HashBuckets`:
+the key is the same 64-bit hash of the canonical URL as the in-process ``SeenStore``, the value
+the day (days since 1970-01-01, UTC) the record was stored. ``NEWSBOT_REFETCH_AFTER_DAYS`` is
+applied on lookup: an entry older than that is not "seen", and storing the page again refreshes it.
+
+Like the in-process store it is a cache of the dataset. The first process that finds the memory
+empty (no ``<prefix>:seen-loaded`` marker) loads it from the dataset while the others wait; a
+flushed or lost Redis is therefore rebuilt by the next crawl.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import redis
+
+from newsbot.identify.canonical import canonicalize
+from newsbot.identify.seen import SeenStore, url_hash
+from newsbot.scaleout.buckets import HashBuckets
+from newsbot.scaleout.keys import Keys
+
+logger = logging.getLogger(__name__)
+
+_LOAD_LEASE_MS = 10 * 60 * 1000  # a loader that dies mid-load gives the job to the next process
+
+
+def today(now: float | None = None) -> int:
+    return int((time.time() if now is None else now) // 86400)
+
+
+class RedisSeenStore:
+    """Canonical-URL hashes of stored records, with the day each was stored."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        keys: Keys,
+        *,
+        refetch_after: timedelta | None = None,
+        bucket_bits: int = 16,
+    ) -> None:
+        self.client = client
+        self.keys = keys
+        self.refetch_days = refetch_after.total_seconds() / 86400 if refetch_after else None
+        self.buckets = HashBuckets(client, keys.seen, ttl=0, bucket_bits=bucket_bits)
+
+    # --- UrlMemory -------------------------------------------------------------------------
+    def _has_hash(self, h: int) -> bool:
+        value = self.buckets.get(h)
+        if value is None:
+            return False
+        if self.refetch_days is None:
+            return True
+        return today() - int(value) < self.refetch_days
+
+    def __contains__(self, url: object) -> bool:
+        if not isinstance(url, str) or not url:
+            return False
+        return self._has_hash(url_hash(canonicalize(url)))
+
+    def contains_canonical(self, canonical_url: str) -> bool:
+        return self._has_hash(url_hash(canonical_url))
+
+    def add(self, *urls: str | None) -> None:
+        self.add_canonical(*(canonicalize(u) for u in urls if u))
+
+    def add_canonical(self, *canonical_urls: str | None) -> None:
+        hashes = [url_hash(u) for u in canonical_urls if u]
+        if hashes:
+            self.add_hashes(hashes)
+
+    def add_hashes(self, hashes: Iterable[int], day: int | None = None) -> None:
+        self.buckets.set_many(list(hashes), str(today() if day is None else day))
+
+    def __len__(self) -> int:
+        """Entries stored (a SCAN over the keys: for logs and tests, not for hot paths)."""
+        pipe = self.client.pipeline(transaction=False)
+        for key in self.client.scan_iter(match=f"{self.keys.seen}:*", count=1000):
+            pipe.hlen(key)
+        return sum(int(n) for n in pipe.execute())
+
+    # --- building --------------------------------------------------------------------------
+    def ensure_loaded(
+        self, output_dir: str | Path, *, owner: str, timeout: float = 600.0, poll: float = 0.2
+    ) -> bool:
+        """Load the dataset's URLs unless another process did or is doing it; True if we loaded.
+
+        Waits (up to ``timeout`` seconds) while another live process loads.
+        """
+        marker = self.keys.seen_loaded
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.client.set(marker, f"loading:{owner}", nx=True, px=_LOAD_LEASE_MS):
+                try:
+                    # refetch_older_than leaves out records that are due again, as SeenStore does.
+                    refetch = timedelta(days=self.refetch_days) if self.refetch_days else None
+                    local = SeenStore.from_dataset(output_dir, refetch_older_than=refetch)
+                    hashes: np.ndarray = local._sorted  # noqa: SLF001 - the loaded hashes
+                    self.add_hashes(int(h) for h in hashes.tolist())
+                    self.client.set(marker, f"done:{owner}")
+                except BaseException:
+                    self.client.delete(marker)
+                    raise
+                logger.info("Seen-URL memory in Redis: loaded %d URLs from the dataset", len(hashes))
+                return True
+            state = self.client.get(marker)
+            if state is not None and state.startswith(b"done"):
+                return False
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"another process has been loading {marker} for over {timeout:.0f}s")
+            time.sleep(poll)
