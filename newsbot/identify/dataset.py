@@ -18,9 +18,9 @@ import pyarrow.parquet as pq
 logger = logging.getLogger(__name__)
 
 
-def dataset_files(output_dir: str | Path) -> list[Path]:
-    """The visible Parquet files under ``output_dir/articles`` (temporary files start with a dot)."""
-    root = Path(output_dir) / "articles"
+def dataset_files(output_dir: str | Path, kind: str = "articles") -> list[Path]:
+    """The visible Parquet files under ``output_dir/<kind>`` (temporary files start with a dot)."""
+    root = Path(output_dir) / kind
     if not root.is_dir():
         return []
     return sorted(
@@ -57,6 +57,7 @@ def iter_batches(
     columns: Sequence[str],
     *,
     filter: ds.Expression | None = None,
+    filter_columns: Sequence[str] = ("fetched_at",),
     batch_size: int = 65536,
 ) -> Iterator[pa.RecordBatch]:
     """Record batches of ``columns`` (those that exist in some file; absent ones are skipped)."""
@@ -64,8 +65,8 @@ def iter_batches(
     if dataset is None or not present:
         return
     if filter is not None:
-        needed = {"fetched_at"}  # the only column the identify filters use
-        if not needed <= set(dataset.schema.names):
-            logger.warning("Dataset has no fetched_at column: the time filter is ignored")
+        missing = set(filter_columns) - set(dataset.schema.names)
+        if missing:
+            logger.warning("Dataset has no %s column: the filter is ignored", ", ".join(sorted(missing)))
             filter = None
     yield from dataset.to_batches(columns=present, filter=filter, batch_size=batch_size)

@@ -51,6 +51,15 @@ logger = logging.getLogger(__name__)
 CRAWLER_ATTR = "newsbot_seen"
 _COLUMNS = ("url", "canonical_url", "discovered_url")
 
+#: Reject reasons that fetching the page again would not change: a run remembers these URLs
+#: (from ``DIR/rejects/``) like stored ones, so a cron crawl does not fetch a 404, a video page or
+#: a redirect to an article it already has every 15 minutes. Transient failures (network, 5xx,
+#: 429, timeouts, robots.txt) are retried by the next run.
+SETTLED_REJECTS = (
+    "duplicate", "http_404", "http_410", "not_html", "empty", "too_short", "not_article",
+    "unparseable", "language", "relevance", "blocked_address",
+)  # fmt: skip
+
 
 @runtime_checkable
 class UrlMemory(Protocol):
@@ -147,10 +156,19 @@ class SeenStore:
         for batch in iter_batches(files, _COLUMNS, filter=filter_expr):
             rows += batch.num_rows
             hashes.append(_batch_hashes(batch))
+        reject_files = dataset_files(output_dir, "rejects")
+        settled = ds.field("reason").isin(list(SETTLED_REJECTS))
+        if refetch_older_than is not None:
+            settled &= ds.field("time") >= pa.scalar(cutoff, type=pa.timestamp("us", tz="UTC"))
+        for batch in iter_batches(
+            reject_files, ("url", "discovered_url"), filter=settled, filter_columns=("reason", "time")
+        ):
+            rows += batch.num_rows
+            hashes.append(_batch_hashes(batch))
         store = cls(np.concatenate(hashes) if hashes else None)
         logger.info(
-            "Seen-URL memory: %d URLs of %d records in %d files loaded in %.1fs",
-            len(store), rows, len(files), time.perf_counter() - started,
+            "Seen-URL memory: %d URLs of %d records and settled rejects in %d files loaded in %.1fs",
+            len(store), rows, len(files) + len(reject_files), time.perf_counter() - started,
         )  # fmt: skip
         return store
 

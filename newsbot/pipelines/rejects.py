@@ -51,6 +51,7 @@ class RejectsWriter:
         self._timer: task.LoopingCall | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.page_rejected, signal=nb_signals.page_rejected)
+        crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -74,6 +75,25 @@ class RejectsWriter:
             http_status=a.get("http_status"),
             discovery=a.get("discovery"),
             discovered_from=a.get("discovered_from"),
+            discovered_url=a.get("discovered_url"),
+        )
+
+    def request_dropped(self, request: Any, spider: Any) -> None:
+        """The scheduler's dupefilter dropped a request.
+
+        Only redirects matter here: a listed URL that redirects to an article already requested
+        in this run would otherwise leave no trace, and the next run would fetch it again.
+        """
+        if not request.meta.get("redirect_urls") or "newsbot_source" not in request.meta:
+            return
+        self._add(
+            url=request.meta.get("newsbot_listed_url") or request.meta["redirect_urls"][0],
+            source=request.meta.get("newsbot_source"),
+            reason="duplicate",
+            detail=f"redirects to {request.url}, already requested",
+            discovery=request.meta.get("newsbot_discovery"),
+            discovered_from=request.meta.get("newsbot_from"),
+            discovered_url=request.meta.get("newsbot_listed_url"),
         )
 
     def page_rejected(self, **kw: Any) -> None:

@@ -182,6 +182,7 @@ class NewsbotSpider(Spider):
             http_status=status,
             discovery=meta.get("newsbot_discovery"),
             discovered_from=meta.get("newsbot_from"),
+            discovered_url=meta.get("newsbot_listed_url"),
         )
 
     def parse_article(self, response: Response) -> Iterator[ArticleItem]:

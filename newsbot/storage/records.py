@@ -76,7 +76,7 @@ def article_row(item: Any) -> dict[str, Any]:
 def reject_row(**fields: Any) -> dict[str, Any]:
     row = {f.name: fields.get(f.name) for f in REJECT_SCHEMA}
     row["time"] = _ts(row["time"]) or datetime.now(UTC)
-    for key in ("url", "source", "reason", "detail", "discovery", "discovered_from"):
+    for key in ("url", "source", "reason", "detail", "discovery", "discovered_from", "discovered_url"):
         if row[key] is not None:
             row[key] = clean_text(str(row[key]))
     row["url"] = row["url"] or ""

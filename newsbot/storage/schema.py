@@ -60,6 +60,7 @@ REJECT_SCHEMA = pa.schema(
         pa.field("time", TS, nullable=False),
         pa.field("discovery", pa.string()),
         pa.field("discovered_from", pa.string()),
+        pa.field("discovered_url", pa.string()),
         pa.field("run_id", pa.string()),
     ],
     metadata={b"newsbot.schema_version": SCHEMA_VERSION.encode(), b"newsbot.kind": b"rejects"},
