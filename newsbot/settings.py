@@ -69,6 +69,9 @@ ITEM_PIPELINES = {
 DOWNLOADER_MIDDLEWARES = {
     # After HttpCompressionMiddleware (590) on the way back, so it sees the decoded body.
     "newsbot.discovery.conditional.ConditionalListingMiddleware": 580,
+    # Requests RedirectMiddleware (600) creates start again from the lowest priority: stop one
+    # whose target is an article already stored before it is fetched.
+    "newsbot.identify.redirects.SeenRedirectMiddleware": 50,
     # before robots.txt (100): a blocked host does not even get its robots.txt fetched
     "newsbot.middlewares.addresses.PrivateAddressMiddleware": 40,
     "newsbot.middlewares.sourcestats.SourceStatsMiddleware": 860,
