@@ -15,6 +15,7 @@ import argparse
 import html
 import json
 import random
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -102,7 +103,8 @@ def article_html(i: int, base: str, published: datetime) -> tuple[str, str]:
     """(path, html) of article ``i``."""
     rng = random.Random(i)
     place = rng.choice(_PLACES)
-    path = f"/news/{published:%Y/%m/%d}/{place.lower().replace(' ', '-')}-report-{i:05d}.html"
+    slug = unicodedata.normalize("NFKD", place).encode("ascii", "ignore").decode().lower().replace(" ", "-")
+    path = f"/news/{published:%Y/%m/%d}/{slug}-report-{i:05d}.html"
     title = f"{place}: {rng.choice(_EVENTS)} {rng.choice(_EFFECTS)} (report {i})"
     standfirst = f"Dispatch {i} from {place}, where {rng.choice(_ACTORS)} and civilians count the cost."
     author = rng.choice(_NAMES)
