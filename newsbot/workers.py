@@ -26,7 +26,7 @@ from typing import Any, Protocol, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.utils.reactor import is_asyncio_reactor_installed
+from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 from twisted.internet import threads
 
 logger = logging.getLogger(__name__)
@@ -55,9 +55,13 @@ class InlineRunner:
 
 
 def _warm_up() -> None:
-    # Import the heavy modules once per worker, before the first page arrives, so the first
-    # calls do not pay trafilatura's and lxml's import time inside the per-page timeout.
+    # Import the heavy modules and load the language profiles once per worker, before the first
+    # page arrives, so the first calls do not pay for them inside the per-page timeout.
+    import newsbot.clean.duplicates  # noqa: F401
     import newsbot.extract  # noqa: F401
+    from newsbot.enrich.language import warm_up
+
+    warm_up()
 
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
@@ -144,7 +148,8 @@ def get_runner(crawler: Crawler) -> Runner:
         settings = crawler.settings
         workers = settings.get("NEWSBOT_WORKERS")
         n = default_workers() if workers in (None, "", "auto") else int(workers)
-        if n <= 0:
+        if n <= 0 or not is_reactor_installed():
+            # No reactor: a unit test or a tool driving pipelines with asyncio.run(); inline.
             runner = InlineRunner()
         else:
             runner = ProcessPoolRunner(

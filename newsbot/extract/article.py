@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import trafilatura
+from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
+from trafilatura.metadata import extract_author
 from trafilatura.utils import load_html
 
 from newsbot.extract.body import extract_body, split_paragraphs
@@ -80,34 +83,35 @@ def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None)
     except (etree.ParserError, ValueError) as exc:
         raise ExtractionError("unparseable", str(exc)[:200]) from exc
     meta = read_metadata(tree)
-    # trafilatura prunes the tree it is given: metadata above is read first, from the same parse.
-    doc = extract_body(tree, url)
-    site_names = [n for n in (meta.site_name, getattr(doc, "sitename", None)) if n]
+    site_names = [n for n in (meta.site_name,) if n]
     title = choose_title(meta.titles, meta.h1, meta.html_title, site_names) or hints.get("title")
     published = choose_published(meta.published) or hints.get("published_at")
-    if published is None and doc is not None and doc.date:
-        published = choose_published([doc.date])
-    authors = clean_authors(
-        meta.authors or ([doc.author] if doc is not None and doc.author else []), site_names
-    )
+    if published is None:
+        # No date in structured data or discovery: htmldate's heuristics on the markup (cheap
+        # without its extensive search), on a copy because trafilatura prunes ``tree`` below.
+        published = choose_published([find_date(deepcopy(tree), extensive_search=False) or ""])
+    raw_authors = meta.authors
+    if not raw_authors:
+        # A byline in the page's markup (trafilatura's author xpaths; it copies the tree itself).
+        byline = extract_author(tree)
+        raw_authors = [byline] if byline else []
+    authors = clean_authors(raw_authors, site_names)
     if not authors and hints.get("authors"):
         authors = clean_authors(list(hints["authors"]), site_names)
+    # trafilatura prunes the tree it is given: everything above reads it first.
+    text = extract_body(tree, html, url)
     ld_article = next((t for t in meta.ld_types if "article" in t or t in ("report", "blogposting")), None)
     return ExtractedArticle(
         title=title,
-        paragraphs=split_paragraphs(doc.text if doc is not None else None),
+        paragraphs=split_paragraphs(text),
         authors=authors,
         published_at=published,
-        description=meta.description
-        or (doc.description if doc is not None else None)
-        or hints.get("description"),
+        description=meta.description or hints.get("description"),
         site_name=site_names[0] if site_names else None,
         rel_canonical=meta.rel_canonical,
         og_url=meta.og_url,
         language=language_code(meta.html_lang) or language_code(meta.meta_lang) or hints.get("language"),
-        categories=meta.section
-        or list(getattr(doc, "categories", None) or [])
-        or list(hints.get("categories", [])),
+        categories=meta.section or list(hints.get("categories", [])),
         tags=meta.keywords or list(hints.get("tags", [])),
         page_type=ld_article or meta.og_type,
         is_article_markup=bool(ld_article) or meta.og_type == "article",

@@ -12,6 +12,7 @@ itself off with ``NEWSBOT_CLEAN_<STAGE>=False``. The work itself is in :mod:`new
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,9 +27,10 @@ from twisted.internet.defer import Deferred
 
 from newsbot.clean.duplicates import remove_duplicates
 from newsbot.clean.quality import QualityConfig, assess
-from newsbot.clean.rules import load_rules, resolve_rule_paths
+from newsbot.clean.rules import apply_rule_files, load_rules, resolve_rule_paths
 from newsbot.clean.templates import TemplateConfig, TemplateLearner
 from newsbot.run import state_dir
+from newsbot.workers import get_runner
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +49,7 @@ class DuplicateTextPipeline:
     def __init__(self, crawler: Crawler) -> None:
         if not crawler.settings.getbool("NEWSBOT_CLEAN_DUPLICATES", True):
             raise NotConfigured
+        self.crawler = crawler
         self.stats = crawler.stats
 
     @classmethod
@@ -58,7 +61,8 @@ class DuplicateTextPipeline:
         paragraphs = a.get("paragraphs") or []
         if not paragraphs:
             return item
-        res = remove_duplicates(paragraphs, title=a.get("title"), description=a.get("description"))
+        find = functools.partial(remove_duplicates, title=a.get("title"), description=a.get("description"))
+        res = await get_runner(self.crawler).run(find, paragraphs)  # CPU-bound: in a worker process
         if res.removed:
             a["paragraphs"] = res.paragraphs
             _removed(a).extend((f"duplicates/{kind}", text) for kind, text in res.removed)
@@ -76,9 +80,13 @@ class BoilerplateRulesPipeline:
         settings = crawler.settings
         if not settings.getbool("NEWSBOT_CLEAN_RULES", True):
             raise NotConfigured
+        self.crawler = crawler
         self.stats = crawler.stats
         # A ConfigError here stops the crawl before the first request: bad rules are a setup error.
-        self.rules = load_rules(resolve_rule_paths(settings.get("NEWSBOT_CLEANING_RULES")))
+        # Workers load the same files once each (apply_rule_files) instead of receiving the
+        # compiled rules with every page.
+        self.paths = tuple(str(p) for p in resolve_rule_paths(settings.get("NEWSBOT_CLEANING_RULES")))
+        self.rules = load_rules(self.paths)
         logger.info("Loaded %d cleaning rules", len(self.rules))
 
     @classmethod
@@ -90,7 +98,7 @@ class BoilerplateRulesPipeline:
         paragraphs = a.get("paragraphs") or []
         if not paragraphs:
             return item
-        res = self.rules.apply(paragraphs)
+        res = await get_runner(self.crawler).run(apply_rule_files, self.paths, paragraphs)
         if res.removed or res.paragraphs != paragraphs:
             a["paragraphs"] = res.paragraphs
             _removed(a).extend((f"rules/{cat}", text) for cat, text in res.removed)
