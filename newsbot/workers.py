@@ -111,7 +111,7 @@ class ProcessPoolRunner:
                 continue
             try:
                 return await self._await(fut)
-            except (TimeoutError, asyncio.TimeoutError) as exc:
+            except TimeoutError as exc:
                 # The worker is stuck on this input: replace the pool so the slot comes back.
                 self._replace(pool, "timeout")
                 raise WorkerTimeout(f"{getattr(fn, '__name__', fn)} took over {self.timeout:g}s") from exc
