@@ -188,4 +188,4 @@ class PrivateAddressMiddleware:
             bad[0],
             f", redirected from {via[0]}" if via else "",
         )
-        raise BlockedAddress(f"blocked_address: {host} is {bad[0]}")
+        raise BlockedAddress(f"{host} is {bad[0]}")

@@ -38,14 +38,18 @@ _BINARY_MAGIC = (
 
 
 def _looks_binary(body: bytes) -> bool:
-    """Binary data, not text: a known magic number, or NUL bytes in the first KiB.
+    """Binary data, not text: a known magic number, or many control bytes in the first KiB.
 
-    UTF-16 pages have NUL bytes too, but only with a BOM, which decoding honours.
+    A stray NUL in otherwise normal HTML is malformed text, not binary; UTF-16 pages are full of
+    NULs but start with a BOM, which decoding honours.
     """
     head = body[:1024]
     if head.lstrip().startswith(_BINARY_MAGIC):
         return True
-    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    controls = sum(1 for b in head if b < 0x09 or 0x0E <= b < 0x20)
+    return controls > len(head) // 20
 
 
 def ad_hoc_source(url: str) -> str:
