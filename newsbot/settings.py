@@ -75,6 +75,8 @@ DOWNLOADER_MIDDLEWARES = {
     # before robots.txt (100): a blocked host does not even get its robots.txt fetched
     "newsbot.middlewares.addresses.PrivateAddressMiddleware": 40,
     "newsbot.middlewares.sourcestats.SourceStatsMiddleware": 860,
+    # sees a 3xx before RedirectMiddleware (600) follows it into the duplicate filter
+    "newsbot.middlewares.redirectloop.RedirectLoopMiddleware": 610,
 }
 EXTENSIONS = {
     "newsbot.pipelines.rejects.RejectsWriter": 100,
