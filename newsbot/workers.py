@@ -9,7 +9,7 @@ arguments and results, no shared state) to the crawl's runner and ``await`` the 
 ``NEWSBOT_WORKERS`` sets the pool size (default: one per core; ``0`` runs inline, in the reactor
 thread). ``NEWSBOT_WORKER_TIMEOUT`` bounds one call: a pathological page fails alone with
 :class:`WorkerTimeout`, and the pool is replaced so the stuck process does not hold a slot.
-In-flight calls are capped (``NEWSBOT_WORKER_MAX_PENDING``, default 4 per worker) so a fast
+In-flight calls are capped (``NEWSBOT_WORKER_MAX_PENDING``, default 8 per worker) so a fast
 downloader cannot pile thousands of pages into the pool's queue and memory.
 """
 
@@ -78,7 +78,8 @@ class ProcessPoolRunner:
     def __init__(self, workers: int, timeout: float = 60.0, max_pending: int | None = None) -> None:
         self.workers = max(1, workers)
         self.timeout = timeout
-        self.max_pending = max_pending or 4 * self.workers
+        # Enough calls queued that a worker never waits on the parent's round trip.
+        self.max_pending = max_pending or 8 * self.workers
         # "spawn": forking a process that runs a reactor and threads is unsafe.
         self._ctx = multiprocessing.get_context("spawn")
         self._pool = self._new_pool()

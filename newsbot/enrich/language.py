@@ -32,7 +32,7 @@ UNDETERMINED = "und"
 #: Characters of body text given to the detector after the title. langdetect samples n-grams, so
 #: more text mostly costs n-gram extraction time; ``python -m newsbot.bench.relevance`` measures
 #: accuracy with and without this cut.
-SAMPLE_CHARS = 1500
+SAMPLE_CHARS = 600
 
 #: Below this many letters the detector's answer is noise; the declared language is used instead.
 MIN_LETTERS = 20
