@@ -81,6 +81,7 @@ def test_records_are_clean_articles(demo_crawl) -> None:
         assert rec["title"] and "Meridian Herald" not in rec["title"], rec["title"]
         assert rec["fetched_at"] is not None
         assert rec["url"].startswith("http://127.0.0.1:")
+        assert rec["url"].split("/", 3)[3] != "", "a front page is not an article"
     with_time = [r for r in table if r["published_at"] is not None]
     assert len(with_time) >= len(table) * 0.8
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from newsbot.clean.text import normalise, word_count
 
@@ -78,6 +79,7 @@ def assess(
     page_type: str | None = None,
     removed: Sequence[tuple[str, str]] = (),
     is_article: bool = False,
+    url: str | None = None,
     config: QualityConfig | None = None,
 ) -> str | None:
     """``None`` for an article, else a reject reason code (see the module docstring)."""
@@ -85,6 +87,9 @@ def assess(
     text = "\n".join(paragraphs)
     if not text.strip():
         return "empty"
+    if url and not is_article and is_front_page(url):
+        # A site's front page lists teasers that read like sentences; it is never an article.
+        return "not_article:front_page"
     n_words = effective_words(text)
     counts = [effective_words(p) for p in paragraphs]
     long_words = sum(c for c in counts if c >= 20)
@@ -115,6 +120,15 @@ def assess(
     if n_words < cfg.min_words:
         return "too_short"
     return None
+
+
+_FRONT_PATH = re.compile(r"^/?(?:index\.\w{3,5}|home|[a-z]{2}(?:[-_][a-z]{2})?)?/?$", re.IGNORECASE)
+
+
+def is_front_page(url: str) -> bool:
+    """The root of a site or of a language edition: ``/``, ``/index.html``, ``/en/``, ``/fr-fr``."""
+    parts = urlsplit(url)
+    return not parts.query and bool(_FRONT_PATH.match(parts.path or "/"))
 
 
 def _has_sentences(paragraphs: Sequence[str]) -> bool:

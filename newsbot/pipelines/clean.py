@@ -265,6 +265,7 @@ class QualityPipeline:
             page_type=hints.get("page_type"),
             removed=a.get("removed") or (),
             is_article=bool(hints.get("is_article_markup")),
+            url=a.get("url"),
             config=self.config,
         )
         if reason is None:

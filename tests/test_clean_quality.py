@@ -1,0 +1,48 @@
+"""The quality verdict: what is not an article is rejected with a reason."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsbot.clean.quality import assess, is_front_page
+
+TEASERS = [
+    "Overnight attacks on substations cut electricity to most of the southern city.",
+    "Our live coverage of the battle for the regional capital, updated through the day.",
+    "Negotiators could not agree on who would monitor a proposed 30-day truce.",
+    "Aid agencies have received less than a third of the money they asked for.",
+    "A new report tracks checkpoints, closed military zones and farmland across the valley.",
+    "The defence ministry is promising fixed-term contracts to fill gaps on the front.",
+    "Underwriters in London say cover for a single transit now costs more than the freight.",
+    "A hat-trick in 19 minutes sends Rovers top of the table.",
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "front"),
+    [
+        ("https://news.example.org/", True),
+        ("https://news.example.org", True),
+        ("https://news.example.org/index.html", True),
+        ("https://news.example.org/fr/", True),
+        ("https://news.example.org/en-gb", True),
+        ("https://news.example.org/world/2026/11/24/kharkiv", False),
+        ("https://news.example.org/?page=2", False),
+        ("https://news.example.org/news", False),
+    ],
+)
+def test_front_page_urls(url: str, front: bool) -> None:
+    assert is_front_page(url) is front
+
+
+def test_front_page_of_teaser_sentences_is_rejected() -> None:
+    assert assess(TEASERS, url="https://news.example.org/") == "not_article:front_page"
+
+
+def test_same_text_on_an_article_url_is_judged_as_text() -> None:
+    # Eight one-sentence paragraphs at an article URL are not rejected as a front page.
+    assert assess(TEASERS, url="https://news.example.org/world/2026/11/24/roundup") is None
+
+
+def test_front_page_that_declares_an_article_is_kept() -> None:
+    assert assess(TEASERS, url="https://blog.example.org/", is_article=True) is None
