@@ -15,7 +15,9 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from array import array
 from dataclasses import dataclass
+from typing import Any
 
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
@@ -61,10 +63,37 @@ class LanguageGuess:
 
 @functools.cache
 def _factory() -> DetectorFactory:
-    factory = DetectorFactory()
+    factory = _PackedDetectorFactory()
     factory.load_profile(PROFILES_DIRECTORY)
     factory.set_seed(0)
     return factory
+
+
+class _PackedDetectorFactory(DetectorFactory):  # type: ignore[misc]
+    """langdetect's factory with each n-gram's probabilities in an ``array('d')``.
+
+    langdetect keeps a row of ~55 probabilities for each of ~88,000 n-grams: ~58 MB in every
+    process that detects, and every worker process does. Rows of 32-bit floats take ~26 MB; the
+    detector multiplies them into double-precision scores as before. Accuracy on the labelled
+    articles is unchanged (``python -m newsbot.bench.relevance``).
+    """
+
+    def add_profile(self, profile: Any, index: int, langsize: int) -> None:
+        if profile.name in self.langlist:
+            super().add_profile(profile, index, langsize)  # raises langdetect's own error
+        self.langlist.append(profile.name)
+        probs = self.word_lang_prob_map
+        for word, freq in profile.freq.items():
+            length = len(word)
+            if not 1 <= length <= 3:
+                continue
+            row = probs.get(word)
+            if row is None:
+                row = probs[word] = array("f", _ZERO) * langsize
+            row[index] = freq / profile.n_words[length - 1]
+
+
+_ZERO = [0.0]
 
 
 def warm_up() -> None:
