@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from charset_normalizer import from_bytes
 from w3lib.encoding import html_body_declared_encoding, html_to_unicode, http_content_type_encoding
 
 
@@ -29,9 +30,13 @@ def declared_encoding(body: bytes) -> str | None:
 
 
 def _detect(data: bytes) -> str | None:
-    # Pages without any declaration are nearly always UTF-8 today; cp1252 is the web's fallback.
+    # Pages without any declaration are nearly always UTF-8 today. Otherwise guess from the bytes
+    # (charset_normalizer, which trafilatura uses too): a koi8-r or windows-1256 page read as
+    # cp1252 would be stored as mojibake that looks like valid text.
     try:
         data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError:
-        return "cp1252"
+        pass
+    best = from_bytes(data[:65536]).best()
+    return best.encoding if best is not None else "cp1252"
