@@ -145,7 +145,10 @@ def test_entity_expansion_is_not_performed() -> None:
 
 
 def test_robots_sitemap_lines() -> None:
-    robots = b"User-agent: *\nDisallow: /search\nSitemap: https://a.example.com/sitemap.xml\nsitemap: /news.xml\n"
+    robots = (
+        b"User-agent: *\nDisallow: /search\n"
+        b"Sitemap: https://a.example.com/sitemap.xml\nsitemap: /news.xml\n"
+    )
     assert sitemaps_from_robots(robots, "https://a.example.com/robots.txt") == [
         "https://a.example.com/sitemap.xml",
         "https://a.example.com/news.xml",
