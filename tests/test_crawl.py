@@ -137,3 +137,34 @@ def test_bad_spider_argument_stops_the_run_and_names_it(args, named, demo_site, 
     assert proc.returncode != 0
     assert named in proc.stderr
     assert not (tmp_path / "articles").exists()
+
+
+def test_records_are_labelled_and_linked(demo_crawl) -> None:
+    out, _ = demo_crawl
+    rows = read_dataset(out).to_pylist()
+    by_path = {r["url"].split("/", 3)[3]: r for r in rows}
+    # Languages, detected on the cleaned body, across the four outlets.
+    assert {r["language"] for r in rows} >= {"en", "fr", "ar", "uk", "ru"}
+    assert all(0.0 <= r["conflict_score"] <= 1.0 for r in rows)
+    # Conflict coverage above 0.5, the football "attack" and the supermarket "price war" below.
+    assert by_path["world/2026/11/kherson-drone-strikes"]["conflict_score"] > 0.5
+    assert by_path["sport/2026/11/rovers-attack-city"]["conflict_score"] < 0.5
+    assert by_path["economie/2026/11/22/dakar-guerre-des-prix-supermarches/"]["conflict_score"] < 0.5
+    # The wire story republished by a second outlet points at the first copy; both are stored.
+    wire = by_path["world/2026/11/sudan-jeddah-talks-stall"]
+    copy = by_path["en/2026/11/sudan-ceasefire-talks-jeddah.html"]
+    links = sorted([wire["duplicate_of"] or "", copy["duplicate_of"] or ""])
+    assert links in (["", wire["id"]], ["", copy["id"]])  # exactly one copy points at the other
+        None,
+        (wire if copy["duplicate_of"] else copy)["id"],
+    }
+    # Times of day from JSON-LD/meta with their offsets; the sitemap's date where the page has none.
+    assert sum(1 for r in rows if r["published_at"] and r["published_at"].hour) >= len(rows) // 2
+    red_sea = by_path["analysis/red-sea-shipping-insurance"]["published_at"]
+    assert (red_sea.year, red_sea.month, red_sea.day, red_sea.hour, red_sea.minute) == (2026, 11, 20, 6, 30)
+    # Authors are names: no "By", no roles, no outlet.
+    authors = [a for r in rows for a in r["authors"]]
+    assert "Jane Doe" in authors
+    assert not any(
+        a.lower().startswith("by ") or "staff" in a.lower() or "herald" in a.lower() for a in authors
+    )
