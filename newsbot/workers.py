@@ -29,6 +29,8 @@ from scrapy.crawler import Crawler
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 from twisted.internet import threads
 
+from newsbot.worker_setup import warm_up
+
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -54,16 +56,6 @@ class InlineRunner:
         pass
 
 
-def _warm_up() -> None:
-    # Import the heavy modules and load the language profiles once per worker, before the first
-    # page arrives, so the first calls do not pay for them inside the per-page timeout.
-    import newsbot.clean.duplicates  # noqa: F401
-    import newsbot.extract  # noqa: F401
-    from newsbot.enrich.language import warm_up
-
-    warm_up()
-
-
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
     processes = list(getattr(pool, "_processes", {}).values())
     for proc in processes:
@@ -87,7 +79,7 @@ class ProcessPoolRunner:
         self.replaced = 0
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_warm_up)
+        return ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=warm_up)
 
     async def _await(self, fut: Future[T]) -> T:
         if is_asyncio_reactor_installed():

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scrapy.utils.conf import closest_scrapy_cfg
-
 import newsbot
 
 
 def project_root() -> Path:
     """The directory holding ``scrapy.cfg``; the source checkout when run from elsewhere."""
+    # Imported here: worker processes resolve settings paths too and should not load Scrapy.
+    from scrapy.utils.conf import closest_scrapy_cfg
+
     cfg = closest_scrapy_cfg()
     if cfg:
         return Path(cfg).parent

@@ -9,8 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from copy import deepcopy
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 import trafilatura
@@ -23,6 +21,7 @@ from trafilatura.utils import load_html
 from newsbot.extract.body import extract_body, split_paragraphs
 from newsbot.extract.fields import choose_published, choose_title, clean_authors
 from newsbot.extract.metadata import language_code, read_metadata
+from newsbot.extract.result import ExtractedArticle, ExtractionError
 
 logger = logging.getLogger(__name__)
 
@@ -33,33 +32,6 @@ EXTRACTOR_VERSION = f"newsbot-extract/1 trafilatura/{trafilatura.__version__}"
 MAX_HTML_CHARS = 3_000_000
 
 
-class ExtractionError(Exception):
-    """The page could not be turned into an article; ``reason`` is a short reject code."""
-
-    def __init__(self, reason: str, detail: str = "") -> None:
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-        self.reason = reason
-        self.detail = detail
-
-
-@dataclass
-class ExtractedArticle:
-    title: str | None = None
-    paragraphs: list[str] = field(default_factory=list)
-    authors: list[str] = field(default_factory=list)
-    published_at: datetime | None = None
-    description: str | None = None
-    site_name: str | None = None
-    rel_canonical: str | None = None
-    og_url: str | None = None
-    language: str | None = None  # as declared by the page
-    categories: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
-    page_type: str | None = None  # og:type or the JSON-LD article type, lower case
-    is_article_markup: bool = False  # the page declares itself an article
-    extractor_version: str = EXTRACTOR_VERSION
-
-
 def _parse(html: str) -> HtmlElement:
     if len(html) > MAX_HTML_CHARS:
         html = html[:MAX_HTML_CHARS]
@@ -67,6 +39,9 @@ def _parse(html: str) -> HtmlElement:
     if tree is None:
         raise ExtractionError("unparseable", "no HTML tree")
     return tree
+
+
+__all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "ExtractionError", "extract_article"]
 
 
 def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None) -> ExtractedArticle:
@@ -115,4 +90,5 @@ def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None)
         tags=meta.keywords or list(hints.get("tags", [])),
         page_type=ld_article or meta.og_type,
         is_article_markup=bool(ld_article) or meta.og_type == "article",
+        extractor_version=EXTRACTOR_VERSION,
     )

@@ -9,7 +9,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from newsbot.extract import ExtractionError, extract_article
+from newsbot.extract.result import ExtractionError, extract_page
 from newsbot.workers import WorkerTimeout, get_runner
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ class ExtractPipeline:
             return item
         hints = dict(a.get("hints") or {})
         try:
-            art = await get_runner(self.crawler).run(extract_article, html, a["url"], hints)
+            art = await get_runner(self.crawler).run(extract_page, html, a["url"], hints)
         except ExtractionError as exc:
             self.stats.inc_value("newsbot/extract/failed")
             raise DropItem(f"{exc.reason}: {exc.detail}") from exc

@@ -1,0 +1,52 @@
+"""What extraction returns, in a module that imports nothing heavy.
+
+The crawl's main process receives these from worker processes; keeping them apart from
+:mod:`newsbot.extract.article` means it never has to import trafilatura itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class ExtractionError(Exception):
+    """The page could not be turned into an article; ``reason`` is a short reject code."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[type[ExtractionError], tuple[str, str]]:
+        # Raised in a worker process and re-raised in the main one: keep both fields.
+        return (ExtractionError, (self.reason, self.detail))
+
+
+@dataclass
+class ExtractedArticle:
+    title: str | None = None
+    paragraphs: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    description: str | None = None
+    site_name: str | None = None
+    rel_canonical: str | None = None
+    og_url: str | None = None
+    language: str | None = None  # as declared by the page
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    page_type: str | None = None  # og:type or the JSON-LD article type, lower case
+    is_article_markup: bool = False  # the page declares itself an article
+    extractor_version: str | None = None
+
+
+def extract_page(html: str, url: str, hints: dict | None = None) -> ExtractedArticle:
+    """:func:`newsbot.extract.article.extract_article`, importing it on first use.
+
+    This is the function pipelines hand to worker processes: pickling it does not import
+    trafilatura in the main process, the worker does on its first call.
+    """
+    from newsbot.extract.article import extract_article
+
+    return extract_article(html, url, hints)
