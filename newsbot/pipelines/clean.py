@@ -135,7 +135,9 @@ class TemplatePipeline:
         self.config = TemplateConfig(
             min_docs=settings.getint("NEWSBOT_TEMPLATE_MIN_DOCS", 3),
             min_share=settings.getfloat("NEWSBOT_TEMPLATE_MIN_SHARE", 0.2),
-            max_lines=settings.getint("NEWSBOT_TEMPLATE_MAX_LINES", 5000),
+            # Per source: template lines recur, so the most recent 1,000 distinct lines hold them; the
+            # rest are one-off prose lines, and 5,000 per source grew by ~0.5 MB a source.
+            max_lines=settings.getint("NEWSBOT_TEMPLATE_MAX_LINES", 1000),
             max_sources=settings.getint("NEWSBOT_TEMPLATE_MAX_SOURCES", 5000),
         )
         self.warmup_docs = settings.getint("NEWSBOT_TEMPLATE_WARMUP_DOCS", 8)
