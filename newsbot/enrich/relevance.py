@@ -40,6 +40,7 @@ mentions a war in passing does not outscore a short report of a strike.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -206,6 +207,16 @@ class Lexicon:
 
 
 # --- loading and validation ------------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_lexicon(path: str) -> Lexicon:
+    return load_lexicon(path)
+
+
+def score_with_lexicon(path: str, title: str | None, text: str, language: str) -> float | None:
+    """Score with the lexicon at ``path``, loaded once per process: what a worker process runs."""
+    return _cached_lexicon(path).score(title, text, language)
 
 
 def load_lexicon(path: str | Path) -> Lexicon:

@@ -31,9 +31,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 import time
-import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -44,10 +42,10 @@ import numpy as np
 from datasketch import MinHash
 
 from newsbot.identify.dataset import dataset_files, open_articles
+from newsbot.identify.shingles import shingle_hashes
 
 logger = logging.getLogger(__name__)
 
-_WORD = re.compile(r"\w+")
 _MERGE_AT = 200_000  # pending band entries before they are merged into the sorted array
 _NO_ROOT = np.uint32(0xFFFFFFFF)
 
@@ -79,26 +77,16 @@ class Match:
     exact: bool
 
 
-def normalise_text(text: str) -> str:
-    """NFKC, case-folded, whitespace folded: the text content hashes and shingles are taken from."""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
-
-
-def shingles(text: str, k: int) -> list[bytes]:
-    words = _WORD.findall(normalise_text(text))
-    if len(words) < k:
-        return [" ".join(words).encode("utf-8")] if words else []
-    return list({" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)})
+def _identity(value: int) -> int:
+    return value
 
 
 class SignatureIndex(Protocol):
     """What the pipeline needs from a signature store (a Redis-backed one implements this too)."""
 
     def signature(self, text: str) -> np.ndarray | None: ...
+
+    def signature_from_hashes(self, hashes: list[int]) -> np.ndarray | None: ...
 
     def match(self, signature: np.ndarray, content_hash: str | None = None) -> Match | None: ...
 
@@ -149,16 +137,19 @@ class NearDuplicateIndex:
     # --- signatures -----------------------------------------------------------------------
     def signature(self, text: str) -> np.ndarray | None:
         """MinHash of ``text``'s word shingles (``uint64[num_perm]``); None when the text is too short."""
-        sh = shingles(text, self.params.shingle)
-        if len(sh) < self.params.min_shingles:
+        return self.signature_from_hashes(shingle_hashes(text, self.params.shingle))
+
+    def signature_from_hashes(self, hashes: list[int]) -> np.ndarray | None:
+        """The signature of shingles already hashed with crc32 (:func:`shingle_hashes`)."""
+        if len(hashes) < self.params.min_shingles:
             return None
         m = MinHash(
             num_perm=self.params.num_perm,
-            hashfunc=zlib.crc32,
+            hashfunc=_identity,
             scheme="affine32",
             permutations=self._template.permutations,
         )
-        m.update_batch(sh)
+        m.update_batch(hashes)
         return m.hashvalues.astype(np.uint64)
 
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:

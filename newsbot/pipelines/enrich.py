@@ -28,6 +28,7 @@ Settings:
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -38,7 +39,7 @@ from scrapy.settings import BaseSettings
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
 from newsbot.enrich.language import UNDETERMINED, detect_language, iso639_1, sample_text
-from newsbot.enrich.relevance import Lexicon, load_lexicon
+from newsbot.enrich.relevance import Lexicon, load_lexicon, score_with_lexicon
 from newsbot.workers import get_runner
 
 logger = logging.getLogger(__name__)
@@ -105,10 +106,14 @@ class LanguagePipeline:
 class RelevancePipeline:
     """Sets ``conflict_score`` in [0, 1] from the lexicon; drops records below the minimum score."""
 
-    def __init__(self, crawler: Crawler, lexicon: Lexicon, min_score: float) -> None:
+    def __init__(
+        self, crawler: Crawler, lexicon: Lexicon, min_score: float, path: Path | None = None
+    ) -> None:
+        self.crawler = crawler
         self.stats = crawler.stats
         self.lexicon = lexicon
         self.min_score = min_score
+        self.path = path
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
@@ -129,7 +134,7 @@ class RelevancePipeline:
             ", ".join(sorted(lexicon.languages)),
             min_score,
         )
-        return cls(crawler, lexicon, min_score)
+        return cls(crawler, lexicon, min_score, path)
 
     async def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
@@ -137,7 +142,13 @@ class RelevancePipeline:
         if not language or language == UNDETERMINED:
             # Language detection switched off or undecided: the page's own declaration is the best guess.
             language = iso639_1(_declared(a)) or UNDETERMINED
-        score = self.lexicon.score(a.get("title"), _text(a), language)
+        if self.path is not None:
+            # The lexicon loaded here validated the files; workers load their own copy once.
+            score = await get_runner(self.crawler).run(
+                score_with_lexicon, str(self.path), a.get("title"), _text(a), language
+            )
+        else:
+            score = self.lexicon.score(a.get("title"), _text(a), language)
         if score is None:
             self.stats.inc_value("newsbot/relevance/unscored")
             score = 0.0

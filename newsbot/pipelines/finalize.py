@@ -4,24 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from newsbot.identify.shingles import content_hash
 from newsbot.run import run_id
 from newsbot.storage.records import clean_text
 
 _WORD = re.compile(r"\w+")
-
-
-def normalise_for_hash(body: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", body).casefold().split())
-
-
-def content_hash(body: str) -> str:
-    return hashlib.sha256(normalise_for_hash(body).encode("utf-8")).hexdigest()
 
 
 def count_words(body: str) -> int:

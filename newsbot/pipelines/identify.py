@@ -40,9 +40,11 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
 from newsbot.identify.dataset import dataset_files
-from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex, content_hash
+from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex
 from newsbot.identify.seen import get_seen
+from newsbot.identify.shingles import content_hash, shingle_hashes
 from newsbot.run import output_dir, state_dir
+from newsbot.workers import get_runner
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +78,8 @@ class IdentityPipeline:
         canonical = choose_canonical(url, hints.get("rel_canonical"), hints.get("og_url"))
         a["canonical_url"] = canonical
         a["id"] = article_id(canonical)
-        body = body_of(a)
-        a["content_hash"] = content_hash(body)
-        a["word_count"] = len(_WORD.findall(body))
+        if not a.get("content_hash"):  # FinalizePipeline sets it; not when run on its own
+            a["content_hash"] = content_hash(body_of(a))
         if self.seen is None:
             return item
         variants = {canonical, canonicalize(url)}
@@ -119,6 +120,7 @@ class NearDuplicatePipeline:
         settings = crawler.settings
         if not settings.getbool("NEWSBOT_NEARDUP_ENABLED", True):
             raise NotConfigured
+        self.crawler = crawler
         self.stats = crawler.stats
         self.params = NearDupParams(threshold=settings.getfloat("NEWSBOT_NEARDUP_THRESHOLD", 0.35))
         self.save_every = settings.getint("NEWSBOT_NEARDUP_SAVE_EVERY", 1000)
@@ -147,7 +149,9 @@ class NearDuplicatePipeline:
             self.open_spider()
         assert self.index is not None
         a = ItemAdapter(item)
-        sig = self.index.signature(body_of(a))
+        # Shingling and hashing are the costly part: in a worker process; the permutations here.
+        hashes = await get_runner(self.crawler).run(shingle_hashes, body_of(a), self.params.shingle)
+        sig = self.index.signature_from_hashes(hashes)
         if sig is None:
             self.stats.inc_value("newsbot/duplicates/too_short")
             return item

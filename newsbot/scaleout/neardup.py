@@ -43,6 +43,9 @@ class RedisSignatureIndex:
     def signature(self, text: str) -> np.ndarray | None:
         return self.local.signature(text)
 
+    def signature_from_hashes(self, hashes: list[int]) -> np.ndarray | None:
+        return self.local.signature_from_hashes(hashes)
+
     def __contains__(self, id: object) -> bool:
         return isinstance(id, str) and bool(self.client.exists(f"{self.base}:doc:{id}"))
 
