@@ -173,3 +173,26 @@ def test_pipeline_state_lost_rebuilds_and_catches_up(tmp_path: Path) -> None:
     assert len(pipe2.index) == 2
     assert path.exists()
     assert isinstance(pipe2.index._bands, np.ndarray)
+
+
+def test_signature_from_worker_hashes_equals_datasketch_hashing_the_shingles() -> None:
+    """The pipeline hashes shingles in a worker; the signature must be datasketch's own."""
+    import zlib
+
+    from datasketch import MinHash
+
+    from newsbot.identify.neardup import NearDuplicateIndex
+    from newsbot.identify.shingles import shingle_hashes, shingles
+
+    index = NearDuplicateIndex()
+    text = (Path(__file__).parent / "data" / "dirty-record.txt").read_text(encoding="utf-8")
+    reference = MinHash(
+        num_perm=index.params.num_perm,
+        hashfunc=zlib.crc32,
+        scheme="affine32",
+        permutations=index._template.permutations,
+    )
+    reference.update_batch(shingles(text, index.params.shingle))
+    ours = index.signature_from_hashes(shingle_hashes(text, index.params.shingle))
+    assert ours is not None
+    assert (reference.hashvalues.astype("uint64") == ours).all()
