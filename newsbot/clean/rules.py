@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsbot.clean.authors import remove_author_lines
 from newsbot.clean.text import fold_space
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import project_root
@@ -258,10 +259,17 @@ def _cached_rules(paths: tuple[str, ...]) -> RuleSet:
     return load_rules(paths)
 
 
-def apply_rule_files(paths: tuple[str, ...], paragraphs: Sequence[str]) -> RulesResult:
+def apply_rule_files(
+    paths: tuple[str, ...], paragraphs: Sequence[str], authors: Sequence[str] | None = None
+) -> RulesResult:
     """Apply the rules of ``paths`` (loaded once per process): what a worker process runs, so that
-    the compiled rules are not sent along with every page."""
-    return _cached_rules(paths).apply(paragraphs)
+    the compiled rules are not sent along with every page. With the record's ``authors``, their
+    byline and bio go too (:mod:`newsbot.clean.authors`; categories ``byline``, ``author_bio``)."""
+    res = _cached_rules(paths).apply(paragraphs)
+    if authors:
+        by_author = remove_author_lines(res.paragraphs, authors)
+        res = RulesResult(by_author.paragraphs, res.removed + by_author.removed)
+    return res
 
 
 def default_ruleset() -> RuleSet:

@@ -1,8 +1,9 @@
 """The stateless clean stages as one pure function, for worker processes.
 
-:func:`clean_paragraphs` runs, in the pipelines' order, duplicate removal and the boilerplate
-rules. Template learning (state per source) and the quality verdict stay in the pipelines, in
-the main process.
+:func:`clean_paragraphs` runs, in the pipelines' order, duplicate removal, the boilerplate rules
+and, when the record's author names are given, the removal of their byline and bio
+(:mod:`.authors`). Template learning (state per source) and the quality verdict stay in the
+pipelines, in the main process.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from newsbot.clean.authors import remove_author_lines
 from newsbot.clean.duplicates import remove_duplicates
 from newsbot.clean.rules import RuleSet
 
@@ -28,9 +30,12 @@ def clean_paragraphs(
     description: str | None = None,
     rules: RuleSet | None = None,
     duplicates: bool = True,
+    authors: Sequence[str] | None = None,
 ) -> CleanResult:
-    """Duplicates, then rules. Rules run after deduplication so that a marker stripped from
-    one copy of a repeated paragraph cannot make the two copies differ."""
+    """Duplicates, then rules, then the authors' byline and bio. Rules run after deduplication so
+    that a marker stripped from one copy of a repeated paragraph cannot make the two copies differ;
+    author bios last, because "first or last paragraph" means once the page chrome around them
+    (a share row after the bio, a read-time line before it) is gone."""
     out = list(paragraphs)
     removed: list[tuple[str, str]] = []
     if duplicates:
@@ -46,4 +51,8 @@ def clean_paragraphs(
             dup = remove_duplicates(out, title=title, description=description)
             out = dup.paragraphs
             removed.extend((f"duplicates/{kind}", text) for kind, text in dup.removed)
+    if authors:
+        res_authors = remove_author_lines(out, authors)
+        out = res_authors.paragraphs
+        removed.extend((f"rules/{kind}", text) for kind, text in res_authors.removed)
     return CleanResult(out, removed)
