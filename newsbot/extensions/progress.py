@@ -8,10 +8,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from rich.console import Console, Group
-from rich.live import Live
-from rich.table import Table
-from rich.text import Text
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
@@ -25,9 +21,11 @@ MAX_SOURCE_ROWS = 12
 
 class TerminalProgress:
     def __init__(self, crawler: Crawler) -> None:
+        from rich.console import Console  # only when the display is on: rich costs ~10 MB
+
         self.crawler = crawler
         self.console = Console(stderr=True)
-        self.live: Live | None = None
+        self.live: Any = None
         self._timer: task.LoopingCall | None = None
         self._started = time.monotonic()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -40,6 +38,10 @@ class TerminalProgress:
         return cls(crawler)
 
     def render(self) -> Any:
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
         s = build_summary(self.crawler.stats.get_stats(), run="", spider="", reason=None)
         t = s["totals"]
         head = Text.assemble(
@@ -76,6 +78,8 @@ class TerminalProgress:
             self.live.update(self.render(), refresh=True)
 
     def spider_opened(self) -> None:
+        from rich.live import Live
+
         self.live = Live(self.render(), console=self.console, auto_refresh=False, transient=False)
         self.live.start()
         self._timer = task.LoopingCall(self.refresh)

@@ -7,9 +7,12 @@ two clusters writing different datasets can share a server with different prefix
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import redis
 from scrapy.settings import BaseSettings
+
+if TYPE_CHECKING:  # redis is imported only when a crawl actually uses it
+    import redis
 
 #: Connection options: short timeouts, so a dead server fails the crawl loudly instead of hanging.
 CONNECTION_OPTIONS = {"socket_timeout": 30, "socket_connect_timeout": 10, "retry_on_timeout": True}
@@ -21,6 +24,8 @@ def redis_url(settings: BaseSettings) -> str | None:
 
 
 def connect(url: str) -> redis.Redis:
+    import redis
+
     """A client returning bytes (fingerprints and hashes are stored as raw bytes)."""
     return redis.Redis.from_url(url, **CONNECTION_OPTIONS)
 
