@@ -106,6 +106,15 @@ NEWSBOT_REDIS_LISTING_CLAIM = 300.0  # seconds one process owns a feed/sitemap p
 NEWSBOT_REDIS_DOMAIN_DELAY = None  # cluster-wide seconds between requests to a host (None: DOWNLOAD_DELAY)
 NEWSBOT_GDELT_API_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 NEWSBOT_RELIEFWEB_API_URL = "https://api.reliefweb.int/v2/reports"
+# API spiders (docs/apis.md): seconds between calls (GDELT asks for one call every 5 s), retries
+# of a 429/5xx answer (Retry-After honoured, else exponential backoff up to the max), and the
+# ReliefWeb appname the API requires (or -a appname=...).
+NEWSBOT_GDELT_API_DELAY = 5.0
+NEWSBOT_GDELT_MAX_SPLIT_DEPTH = 4
+NEWSBOT_RELIEFWEB_API_DELAY = 1.0
+NEWSBOT_RELIEFWEB_APPNAME = None
+NEWSBOT_API_RETRY_TIMES = 4
+NEWSBOT_API_BACKOFF_MAX = 300.0
 
 # Operations (docs/operations.md): one run per output dir, run summary, private-address guard.
 NEWSBOT_LOCK_ENABLED = True
