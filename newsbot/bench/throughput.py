@@ -110,8 +110,8 @@ def crawl(sitemaps: list[str], out: Path, workers: int | None, log: Path) -> tup
         "-s", "ROBOTSTXT_OBEY=False",
         "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "DOWNLOAD_DELAY=0",
-        "-s", "CONCURRENT_REQUESTS=64",
-        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=64",
+        "-s", "CONCURRENT_REQUESTS=32",
+        "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=32",
         "-s", "LOG_LEVEL=INFO",
     ]  # fmt: skip
     if workers is not None:
