@@ -43,7 +43,7 @@ class Stub:
     def __init__(self, data: Path, base_urls: dict[str, str], log: Path | None) -> None:
         text = (data / "gdelt" / "artlist.json").read_text(encoding="utf-8")
         for outlet, url in base_urls.items():
-            text = text.replace("{{base:%s}}" % outlet, url)
+            text = text.replace("{{base:" + outlet + "}}", url)
         self.articles: list[dict[str, Any]] = json.loads(text)["articles"]
         self.reports: list[dict[str, Any]] = json.loads(
             (data / "reliefweb" / "reports.json").read_text(encoding="utf-8")
