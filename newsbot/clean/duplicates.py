@@ -37,6 +37,13 @@ PULL_QUOTE_MAX_WORDS = 60
 #: Shorter paragraphs are not dropped for being contained in other text: "Yes." or "He left."
 #: repeat naturally in prose.
 CONTAINED_MIN_WORDS = 8
+#: A paragraph that is nothing but a quotation (in quote marks from end to end) is a pull quote
+#: from this many words when its words occurred, as whole words, in an earlier paragraph: pull
+#: quotes are often a short fragment of a quoted sentence ("«Діти дуже сумували за однокласниками»").
+#: Only earlier text counts: a short quote *before* the text that repeats it is a slogan or a
+#: quote the story comes back to ("“Meth. We’re on it.”" as the first line of a story about it).
+QUOTED_MIN_WORDS = 3
+_QUOTED = re.compile(r"""^["'].*["'][.!?…]?$""")
 MAX_BLOCK_SEARCH_CHARS = 200_000
 
 
@@ -209,6 +216,9 @@ def _classify(
             return "block"
         # A pull quote printed before (or after) the sentence it repeats.
         if n_words <= PULL_QUOTE_MAX_WORDS and _contained_elsewhere(bare, norm, norms):
+            return "pull_quote"
+    elif search_blocks and QUOTED_MIN_WORDS <= n_words < CONTAINED_MIN_WORDS and _QUOTED.match(norm):
+        if re.search(rf"(?<!\w){re.escape(bare)}(?!\w)", earlier):
             return "pull_quote"
     return None
 
