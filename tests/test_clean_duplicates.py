@@ -82,3 +82,22 @@ def test_edit_distance_bound() -> None:
     assert within_distance("kitten", "sitting", 3)
     assert not within_distance("kitten", "sitting", 2)
     assert within_distance("abc", "abc", 0)
+
+
+def test_short_quoted_pull_quote_of_earlier_text() -> None:
+    said = (
+        "«Діти дуже сумували за однокласниками. Тут вони нарешті можуть бачити одне одного щодня», "
+        "— каже директорка школи."
+    )
+    pull = "«Діти дуже сумували за однокласниками»"
+    res = remove_duplicates([said, pull, "Уроки тривають до третьої години."])
+    assert res.removed == [("pull_quote", pull)]
+    # A short quote *before* the text that repeats it is a slogan the story is about: it stays.
+    slogan = "“Meth. We’re on it.”"
+    later = "The slogan “Meth. We’re on it” is rolling out with TV commercials and billboards."
+    assert remove_duplicates([slogan, later]).paragraphs == [slogan, later]
+    # Only whole words: "on it" inside "on items" is not a repeat.
+    assert remove_duplicates(["He was on items.", "“was on it”"]).paragraphs == [
+        "He was on items.",
+        "“was on it”",
+    ]

@@ -1,0 +1,153 @@
+"""Rule kinds across the nine languages: captions with a credit, wire sign-offs, walls and offers,
+live-blog and share rows, newsletter prompts, read times, enlarge markers, republished notes,
+bylines. Each dirt line is one the bundled rules did not know before; each prose line is the
+look-alike a rule of that kind must leave alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsbot.clean.rules import RuleSet, default_ruleset
+
+
+@pytest.fixture(scope="module")
+def rules() -> RuleSet:
+    return default_ruleset()
+
+
+DIRT = [
+    # captions that end with a credit (with or without an enlarge marker before them)
+    "Smoke rises over the city after an overnight strike. Photo: AFP",
+    "Des camions sur la route de Tombouctou, en janvier. Photo : AFP",
+    "Soldados patrullan una carretera en el Cauca. Foto: EFE",
+    "Ein zerstörtes Wohnhaus in Charkiw. Foto: dpa",
+    "Зруйнований будинок у Харкові. Фото: Укрінформ",
+    "دخان يتصاعد فوق الخرطوم بحري. تصوير: رويترز",
+    "مرز دوغارون در غرب افغانستان. عکس: ایسنا",
+    "Sınır kapısında bekleyen tırlar. Fotoğraf: AA",
+    "A damaged grain terminal in Izmail. © Reuters",
+    "[click to enlarge] A child receives treatment at a clinic. © WHO",
+    "[Нажмите, чтобы увеличить] Грузовики на пункте пропуска. © Reuters",
+    "[انقر لتكبير الصورة] دخان يتصاعد فوق المدينة. تصوير: رويترز",
+    "Photo : Grands Lacs Info / J. Mumbere",
+    # wire sign-offs
+    "(Reporting by Patrick Mbala in Goma; additional reporting by Aimé Kasereka; editing by Helen Marsh)",
+    "Writing by John Smith; Editing by Jane Doe",
+    "(Reportage Patrick Mbala ; rédigé par Jean Dupont ; édité par Sophie Louet)",
+    "(Reporte de María López; Editado en español por Juan Pérez)",
+    "(Bericht von Anna Schmidt; redigiert von Peter Müller)",
+    "(Репортаж Олега Петрова; редактор Анна Иванова)",
+    "(Haber: Mehmet Kaya; Editör: Ayşe Demir)",
+    "(تغطية صحفية أحمد علي - إعداد سارة محمد للنشرة العربية - تحرير ليلى حسن)",
+    # metered walls, offers and account buttons
+    "You have read all your free articles this month. Subscribe from £1 a week to continue reading.",
+    "Subscribe now · Log in",
+    "Digital subscription: first month for $1",
+    "Suscripción digital: primer mes por 1 dólar",
+    "Abonnement numérique : 1 € le premier mois",
+    "Vous avez lu tous vos articles gratuits ce mois-ci.",
+    "Bu içeriğin devamı abonelerimize özeldir. Okumaya devam etmek için abone olun",
+    "Abone ol · Giriş yap",
+    "Abonnieren · Anmelden",
+    "Вы прочитали все бесплатные статьи в этом месяце",
+    "Щоб продовжити читання, оформіть передплату",
+    # live-blog controls
+    "Refresh · Show all posts",
+    "Voir plus de posts",
+    "Показати ще",
+    "Показать больше публикаций",
+    "Mehr Beiträge anzeigen",
+    "Ver más publicaciones",
+    "عرض المزيد من التحديثات",
+    # share rows
+    "Partager sur Facebook · Partager sur X · Envoyer par e-mail",
+    "شارك الخبر: فيسبوك · واتساب · تلغرام",
+    "شارك هذا المقال",
+    "اشتراک‌گذاری: تلگرام · واتساپ · ایکس",
+    "Auf Facebook teilen · Per E-Mail versenden",
+    "Compartir en Facebook · Enviar por correo",
+    # newsletter prompts
+    "Sign up to the Ledger Morning Brief",
+    "Подписывайтесь на нашу рассылку, чтобы не пропустить главное",
+    "Підписуйтесь на нашу розсилку",
+    # read times, with number words and the Arabic dual
+    "وقت القراءة: دقيقتان",
+    "دقيقتان للقراءة",
+    "One-minute read",
+    "Lecture : deux minutes",
+    "3 dakikalık okuma",
+    "زمان مطالعه: کمتر از یک دقیقه",
+    # click-to-enlarge markers
+    "[انقر لتكبير الصورة]",
+    "[нажмите, чтобы увеличить]",
+    "[Cliquez pour agrandir]",
+    "[Zum Vergrößern klicken]",
+    "[برای بزرگ‌نمایی کلیک کنید]",
+    "[Büyütmek için tıklayın]",
+    "[Haga clic para ampliar]",
+    "[Натисніть, щоб збільшити]",
+    # first-published notes
+    "این یادداشت نخستین بار در ماهنامه «اقتصاد امروز» منتشر شده است.",
+    "Материал впервые опубликован в журнале «Ближний Восток сегодня».",
+    "Матеріал вперше опубліковано на сайті «Дзеркало тижня».",
+    "Cette tribune a été initialement publiée dans Le Monde.",
+    "Esta nota se publicó originalmente en El País.",
+    "ظهر هذا المقال للمرة الأولى في مدونة الكاتب.",
+    "Bu söyleşi ilk kez Cumhuriyet gazetesinde yayımlandı.",
+    # bylines
+    "Par Josué Mumbere, à Goma",
+    "Por María López, en Bogotá",
+    "Von Markus Albrecht, Vilnius",
+    "Автор: Дмитрий Волков",
+    "Yazan: Mehmet Kaya",
+    "بقلم: سارة عبد الرحمن",
+    "نویسنده: مریم رضایی",
+    "De notre correspondant à Goma",
+]
+
+PROSE = [
+    # a credit word inside prose: a sentence ends with its own full stop
+    "The photo: a boy on a tank, shared thousands of times, became the symbol of the siege.",
+    "Photo evidence shows the convoy was hit twice.",
+    # wire-like openings that are sentences
+    "Reporting by the BBC and Reuters showed the convoy was hit twice.",
+    "Reporting by the BBC, research by Amnesty International found 12 deaths.",
+    "Editing by the military censor delayed the broadcast by two hours.",
+    # walls and offers look-alikes
+    "Subscription prices rose to $5 a month, the company said.",
+    "Sie haben bereits das Dorf erreicht, sagte der Kommandeur.",
+    "بلغت درجات الحرارة الحد الأقصى من الارتفاع هذا الأسبوع.",
+    "برای اعضای پارلمان جلسه‌ای فوق‌العاده برگزار شد.",
+    "Abone sayısı savaş sırasında arttı.",
+    # live and share look-alikes
+    "Refresh your memory: the ceasefire collapsed twice last year.",
+    "Daha fazla güncelleme bekleniyor.",
+    "Mehr Beiträge zur Rente sollen fließen.",
+    "Partager le pouvoir reste difficile, selon les médiateurs.",
+    "شارك آلاف المتظاهرين في المسيرة يوم الجمعة.",
+    # byline look-alikes
+    "Par ailleurs, l'armée malienne a annoncé un nouveau bilan.",
+    "Por otra parte, el Gobierno anunció una tregua.",
+    "Von Montag an gilt eine nächtliche Ausgangssperre.",
+    "Автор доклада Иван Петров заявил, что данные неполные.",
+    # first-published look-alike: a story about a publication
+    "Материал уголовного дела опубликован в понедельник.",
+]
+
+
+@pytest.mark.parametrize("line", DIRT)
+def test_dirt_removed(rules: RuleSet, line: str) -> None:
+    res = rules.apply([line])
+    assert res.paragraphs == [], res.removed
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_prose_kept(rules: RuleSet, line: str) -> None:
+    res = rules.apply([line])
+    assert res.paragraphs == [line], res.removed
+
+
+def test_parenthesised_credit_is_cut_not_the_caption_sentence(rules: RuleSet) -> None:
+    # In parentheses a credit may close a sentence of the story: only the credit goes.
+    res = rules.apply(["Rescuers search the rubble (Photo by John Doe/AFP via Getty Images)"])
+    assert res.paragraphs == ["Rescuers search the rubble"]
