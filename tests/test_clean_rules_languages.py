@@ -70,6 +70,9 @@ DIRT = [
     "Sign up to the Ledger Morning Brief",
     "Подписывайтесь на нашу рассылку, чтобы не пропустить главное",
     "Підписуйтесь на нашу розсилку",
+    "The Frontline Daily Newsletter",
+    "Liked this article? Share it with a friend.",
+    "There is more where that came from. Sign up for our free weekly newsletter, delivered to your inbox.",
     # read times, with number words and the Arabic dual
     "وقت القراءة: دقيقتان",
     "دقيقتان للقراءة",
@@ -125,6 +128,8 @@ PROSE = [
     "Mehr Beiträge zur Rente sollen fließen.",
     "Partager le pouvoir reste difficile, selon les médiateurs.",
     "شارك آلاف المتظاهرين في المسيرة يوم الجمعة.",
+    "The Pentagon briefing",
+    "Newsletters from the front were censored, the historian said.",
     # byline look-alikes
     "Par ailleurs, l'armée malienne a annoncé un nouveau bilan.",
     "Por otra parte, el Gobierno anunció una tregua.",
