@@ -59,6 +59,10 @@ DIRT = [
     "Mehr Beiträge anzeigen",
     "Ver más publicaciones",
     "عرض المزيد من التحديثات",
+    "Actualiser · Voir tous les posts",
+    "Aktualisieren · Alle Beiträge anzeigen",
+    "Yenile · Daha fazla göster",
+    "بارگذاری مجدد · نمایش بیشتر",
     # share rows
     "Partager sur Facebook · Partager sur X · Envoyer par e-mail",
     "شارك الخبر: فيسبوك · واتساب · تلغرام",
@@ -126,6 +130,7 @@ PROSE = [
     "Refresh your memory: the ceasefire collapsed twice last year.",
     "Daha fazla güncelleme bekleniyor.",
     "Mehr Beiträge zur Rente sollen fließen.",
+    "Das Wichtigste in Kürze",
     "Partager le pouvoir reste difficile, selon les médiateurs.",
     "شارك آلاف المتظاهرين في المسيرة يوم الجمعة.",
     "The Pentagon briefing",
