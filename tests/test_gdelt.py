@@ -13,7 +13,8 @@ import pytest
 
 from newsbot.config.errors import ConfigError
 from newsbot.discovery import gdelt as api
-from newsbot.spiders.gdelt import GdeltArgs, retry_delay
+from newsbot.spiders.api import retry_delay
+from newsbot.spiders.gdelt import GdeltArgs
 from tests.apistub import RunningStub
 from tests.crawl_helpers import scrapy_crawl
 

@@ -30,7 +30,7 @@ from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
 from newsbot.discovery import reliefweb as api
 from newsbot.items import ArticleItem
-from newsbot.spiders.gdelt import RETRY_STATUSES, ApiSpider
+from newsbot.spiders.api import RETRY_STATUSES, ApiSpider
 
 logger = logging.getLogger(__name__)
 
