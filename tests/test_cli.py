@@ -144,3 +144,10 @@ def test_extract_prints_the_record_and_what_was_removed() -> None:
 def test_sources_check_is_wired() -> None:
     proc = newsbot("sources", "check", "--help")
     assert proc.returncode == 0 and "usage" in proc.stdout.lower()
+
+
+def test_bench_runs_a_benchmark_by_name() -> None:
+    proc = newsbot("bench", "relevance", "--corpus", "tests/data/relevance-dev.jsonl")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "language detection: accuracy" in proc.stdout
+    assert newsbot("bench", "no-such-benchmark").returncode == 2

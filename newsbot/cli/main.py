@@ -7,6 +7,7 @@
     newsbot compact [--output DIR]
     newsbot extract FILE.html|URL [--url URL]
     newsbot sources check [...]
+    newsbot bench throughput|cleaning|relevance|neardup|redis-memory [...]
 
 Exit codes: see :mod:`newsbot.cli.exitcodes` and docs/operations.md.
 """
@@ -29,6 +30,16 @@ COMMANDS = {
     "compact": ("newsbot.cli.compact", "merge each partition's small Parquet files into larger ones"),
     "extract": ("newsbot.cli.extract", "run one page through extraction and cleaning; JSON on stdout"),
     "sources": ("newsbot.cli.sources_check", "sources check: fetch every feed and sitemap once and report"),
+    "bench": ("newsbot.bench", "benchmarks: throughput, cleaning, relevance, neardup, redis-memory"),
+}
+
+#: ``newsbot bench NAME [args]`` → the benchmark module whose ``main(argv)`` runs it
+BENCHMARKS = {
+    "throughput": "newsbot.bench.throughput",
+    "cleaning": "newsbot.bench.cleaning",
+    "relevance": "newsbot.bench.relevance",
+    "neardup": "newsbot.bench.neardup",
+    "redis-memory": "newsbot.bench.redis_memory",
 }
 
 
@@ -47,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("action", choices=["check"], help="what to do with the registry")
             p.add_argument("rest", nargs=argparse.REMAINDER)
             continue
+        if name == "bench":
+            p = sub.add_parser(name, help=help_text, add_help=False)
+            p.add_argument("benchmark", choices=list(BENCHMARKS), help="which benchmark")
+            p.add_argument("rest", nargs=argparse.REMAINDER)
+            continue
         p = sub.add_parser(name, help=help_text, description=help_text)
         importlib.import_module(COMMANDS[name][0]).add_arguments(p)
     return parser
@@ -59,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from newsbot.cli import sources_check
 
         return int(sources_check.main(args_list[2:]) or 0)
+    if args_list[:1] == ["bench"] and len(args_list) > 1 and args_list[1] in BENCHMARKS:
+        # Each benchmark has its own parser and --help.
+        return int(importlib.import_module(BENCHMARKS[args_list[1]]).main(args_list[2:]) or 0)
     parser = build_parser()
     try:
         args = parser.parse_args(args_list)
