@@ -151,3 +151,12 @@ def test_bench_runs_a_benchmark_by_name() -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "language detection: accuracy" in proc.stdout
     assert newsbot("bench", "no-such-benchmark").returncode == 2
+
+
+def test_every_benchmark_module_imports() -> None:
+    import importlib
+
+    from newsbot.cli.main import BENCHMARKS
+
+    for module in BENCHMARKS.values():
+        assert callable(importlib.import_module(module).main)

@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from newsbot.config.paths import project_root
-from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, shingles
+from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams
+from newsbot.identify.shingles import shingles
 
 _ID = "{:032x}"
 
