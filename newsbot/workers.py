@@ -127,6 +127,14 @@ class ProcessPoolRunner:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _reactor_running() -> bool:
+    if not is_reactor_installed():
+        return False
+    from twisted.internet import reactor
+
+    return bool(getattr(reactor, "running", False))
+
+
 def default_workers() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -141,8 +149,8 @@ def get_runner(crawler: Crawler) -> Runner:
         settings = crawler.settings
         workers = settings.get("NEWSBOT_WORKERS")
         n = default_workers() if workers in (None, "", "auto") else int(workers)
-        if n <= 0 or not is_reactor_installed():
-            # No reactor: a unit test or a tool driving pipelines with asyncio.run(); inline.
+        if n <= 0 or not _reactor_running():
+            # No running reactor: a unit test or a tool driving pipelines with asyncio.run(); inline.
             runner = InlineRunner()
         else:
             runner = ProcessPoolRunner(

@@ -71,6 +71,7 @@ def test_listed_articles_are_stored_with_gdelt_metadata(stub, demo_site, tmp_pat
     sources = tmp_path / "sources.toml"
     sources.write_text(demo_site.sources_toml(), encoding="utf-8")
     out = tmp_path / "out"
+    demo_site.clear_log()  # the demo site is shared by the session: count this crawl's requests only
     proc = crawl(stub, out, *WINDOW, "-a", "slice=6h", "-a", "max_records=2", sources=sources)
     assert proc.returncode == 0, proc.stderr[-3000:]
 

@@ -72,7 +72,9 @@ def run_pipeline(pages: Sequence[Page], rules: RuleSet) -> list[Outcome]:
         except ExtractionError as exc:
             staged.append((page, [], [], [], exc.reason, None, False))
             continue
-        res = clean_paragraphs(art.paragraphs, title=art.title, description=art.description, rules=rules)
+        res = clean_paragraphs(
+            art.paragraphs, title=art.title, description=art.description, rules=rules, authors=art.authors
+        )
         learner.observe(page.source, res.paragraphs, page.url)
         staged.append(
             (

@@ -79,7 +79,11 @@ def process_page(body: bytes, content_type: str, url: str) -> dict[str, Any]:
         from newsbot.clean.stages import clean_paragraphs
 
         res = clean_paragraphs(
-            paragraphs, title=art.title, description=art.description, rules=default_ruleset()
+            paragraphs,
+            title=art.title,
+            description=art.description,
+            rules=default_ruleset(),
+            authors=art.authors,
         )
         paragraphs[:] = res.paragraphs
         removed.extend(res.removed)
@@ -89,16 +93,23 @@ def process_page(body: bytes, content_type: str, url: str) -> dict[str, Any]:
     def quality() -> str | None:
         from newsbot.clean.quality import assess
 
-        return assess(paragraphs, title=art.title, page_type=art.page_type, removed=removed)
+        return assess(
+            paragraphs,
+            title=art.title,
+            page_type=art.page_type,
+            removed=removed,
+            is_article=art.is_article_markup,
+            url=url,
+        )
 
     verdict = _stage(stages, "quality", quality)
     body_text = clean_text("\n".join(paragraphs), multiline=True) or ""
 
     def language() -> tuple[str | None, float | None]:
-        from newsbot.enrich.language import detect_language
+        from newsbot.enrich.language import detect_language, sample_text
 
-        guess = detect_language(body_text, art.language)
-        return guess.language, getattr(guess, "confidence", None)
+        guess = detect_language(sample_text(art.title, body_text), art.language)
+        return guess.code, guess.confidence
 
     lang = _stage(stages, "language", language) or (art.language, None)
 

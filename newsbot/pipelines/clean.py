@@ -98,7 +98,8 @@ class BoilerplateRulesPipeline:
         paragraphs = a.get("paragraphs") or []
         if not paragraphs:
             return item
-        res = await get_runner(self.crawler).run(apply_rule_files, self.paths, paragraphs)
+        authors = list(a.get("authors") or [])  # their byline and bio lines go too
+        res = await get_runner(self.crawler).run(apply_rule_files, self.paths, paragraphs, authors)
         if res.removed or res.paragraphs != paragraphs:
             a["paragraphs"] = res.paragraphs
             _removed(a).extend((f"rules/{cat}", text) for cat, text in res.removed)

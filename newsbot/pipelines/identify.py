@@ -78,8 +78,10 @@ class IdentityPipeline:
         canonical = choose_canonical(url, hints.get("rel_canonical"), hints.get("og_url"))
         a["canonical_url"] = canonical
         a["id"] = article_id(canonical)
-        if not a.get("content_hash"):  # FinalizePipeline sets it; not when run on its own
-            a["content_hash"] = content_hash(body_of(a))
+        if not a.get("content_hash"):  # FinalizePipeline sets both; not when run on its own
+            body = body_of(a)
+            a["content_hash"] = content_hash(body)
+            a["word_count"] = len(_WORD.findall(body))
         if self.seen is None:
             return item
         variants = {canonical, canonicalize(url)}
