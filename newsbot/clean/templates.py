@@ -32,15 +32,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from newsbot.clean.text import normalise, words
+from newsbot.storage.atomic import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -208,15 +207,7 @@ class TemplateLearner:
 
     def save(self, path: Path) -> None:
         """Write the state atomically: a reader (or a crash) never sees half a file."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".templates-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_json(), fh, separators=(",", ":"))
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(path, json.dumps(self.to_json(), separators=(",", ":")).encode("utf-8"))
 
     @classmethod
     def load(cls, path: Path, config: TemplateConfig | None = None) -> TemplateLearner:

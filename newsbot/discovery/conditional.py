@@ -16,7 +16,6 @@ import gzip
 import hashlib
 import json
 import logging
-import os
 from pathlib import Path
 
 from scrapy import Request, Spider, signals
@@ -25,6 +24,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from newsbot.run import output_dir
+from newsbot.storage.atomic import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +102,7 @@ class ConditionalListingMiddleware:
         try:
             # Body first, then the validators that refer to it: a crash in between leaves a body
             # without validators, which is simply ignored.
-            for path, data in ((body_path, gzip.compress(body, 5)), (meta_path, json.dumps(meta).encode())):
-                tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-                tmp.write_bytes(data)
-                os.replace(tmp, path)
+            atomic_write_bytes(body_path, gzip.compress(body, 5))
+            atomic_write_bytes(meta_path, json.dumps(meta).encode())
         except OSError as exc:
             logger.warning("Cannot remember listing validators: %s", exc)

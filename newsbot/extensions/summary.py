@@ -26,7 +26,7 @@ from twisted.internet import task
 
 from newsbot import __version__
 from newsbot.run import output_dir, run_id
-from newsbot.storage.parquet import atomic_write
+from newsbot.storage.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 import zlib
 from collections.abc import Iterable, Sequence
@@ -43,6 +42,7 @@ from datasketch import MinHash
 
 from newsbot.identify.dataset import dataset_files, open_articles
 from newsbot.identify.shingles import shingle_hashes
+from newsbot.storage.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -330,25 +330,17 @@ class NearDuplicateIndex:
         if self._pending:
             self._merge(np.empty(0, dtype=np.uint64))
         p = self.params
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with open(tmp, "wb") as fh:
-                np.savez(
-                    fh,
-                    params=np.asarray([p.num_perm, p.bands, p.rows, p.shingle, p.min_shingles, p.seed]),
-                    threshold=np.asarray(p.threshold),
-                    sig8=self._sig8[: self._n],
-                    ids=self._ids[: self._n],
-                    roots=self._roots[: self._n],
-                    hashes=self._hashes[: self._n],
-                    bands=self._bands,
-                )
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        with atomic_write(path) as fh:
+            np.savez(
+                fh,
+                params=np.asarray([p.num_perm, p.bands, p.rows, p.shingle, p.min_shingles, p.seed]),
+                threshold=np.asarray(p.threshold),
+                sig8=self._sig8[: self._n],
+                ids=self._ids[: self._n],
+                roots=self._roots[: self._n],
+                hashes=self._hashes[: self._n],
+                bands=self._bands,
+            )
 
     @classmethod
     def load(cls, path: str | Path, params: NearDupParams | None = None) -> NearDuplicateIndex:

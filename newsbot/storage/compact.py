@@ -31,7 +31,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsbot.storage.parquet import COMPRESSION, _fsync_dir, atomic_write, remove_stale_temp_files
+from newsbot.storage.atomic import atomic_write, fsync_dir
+from newsbot.storage.parquet import COMPRESSION, remove_stale_temp_files
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,7 @@ def compact_partition(
         # The merged file is durable (fsynced and renamed): only now may the originals go.
         for f in group:
             f.unlink(missing_ok=True)
-        _fsync_dir(partition)
+        fsync_dir(partition)
         result.files_in += len(group)
         result.files_out += 1
         result.rows_out += rows_out

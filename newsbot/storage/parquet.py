@@ -11,62 +11,20 @@ import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newsbot.storage.atomic import STALE_TMP_SECONDS, TMP_SUFFIX, atomic_write, temp_path
+
 logger = logging.getLogger(__name__)
 
+__all__ = ["STALE_TMP_SECONDS", "TMP_SUFFIX", "atomic_write", "temp_path", "write_table_atomic"]
+
 COMPRESSION = "zstd"
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-TMP_SUFFIX = ".tmp"
-#: A temporary file this old is a leftover even if its pid is alive again (pids are reused).
-STALE_TMP_SECONDS = 6 * 3600
-
-
-def temp_path(path: Path) -> Path:
-    """The hidden name ``path`` is written under before the rename (it carries the writer's pid)."""
-    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
-
-
-@contextmanager
-def atomic_write(path: Path) -> Iterator[BinaryIO]:
-    """A binary file that appears at ``path`` complete, or not at all.
-
-    Written under :func:`temp_path`, fsynced, renamed over ``path`` (atomic on POSIX), then the
-    directory is fsynced so the rename itself survives a power cut. On any error, including
-    KeyboardInterrupt, the temporary file is removed and ``path`` is untouched.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(path)
-    try:
-        with open(tmp, "wb") as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
 
 
 def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | None = None) -> None:
