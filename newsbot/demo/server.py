@@ -246,14 +246,8 @@ class _OutletHandler(BaseHTTPRequestHandler):
 
     def _serve(self, head: bool) -> None:
         response = self.demo.respond(self.outlet, self.path, self.headers)
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        if response.status != 304:
-            self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if not head and response.status != 304:
-            self.wfile.write(response.body)
+        # Logged before the answer is sent: a client that has its response can count on the
+        # log line being there (tests read the log right after their request returns).
         self.demo.log.write(
             {
                 "outlet": self.outlet.id,
@@ -265,6 +259,14 @@ class _OutletHandler(BaseHTTPRequestHandler):
                 "if_none_match": self.headers.get("If-None-Match"),
             }
         )
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if response.status != 304:
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if not head and response.status != 304:
+            self.wfile.write(response.body)
 
 
 class DemoServer:
