@@ -31,14 +31,14 @@ from pathlib import Path
 
 from newsbot.clean.authors import remove_author_lines
 from newsbot.clean.text import fold_space
+from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
-from newsbot.config.paths import project_root
+from newsbot.config.paths import resolve, settings_path
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("line", "prefix", "suffix")
 RULE_FILE_SUFFIX = ".rules"
-DEFAULT_RULES_DIR = Path("settings") / "cleaning"
 FLAGS = re.IGNORECASE | re.UNICODE
 
 _SECTION = re.compile(r"^\[([A-Za-z0-9_.-]+)\]$")
@@ -244,14 +244,8 @@ def load_rules(paths: Iterable[str | Path]) -> RuleSet:
 def resolve_rule_paths(setting: str | Sequence[str] | None) -> list[Path]:
     """Paths of ``NEWSBOT_CLEANING_RULES`` (a list, or a comma-separated string); relative paths
     are taken from the project root. Default: ``settings/cleaning``."""
-    if not setting:
-        values: list[str] = [str(DEFAULT_RULES_DIR)]
-    elif isinstance(setting, str):
-        values = [v.strip() for v in setting.split(",") if v.strip()]
-    else:
-        values = [str(v) for v in setting]
-    root = project_root()
-    return [Path(v) if Path(v).is_absolute() else root / v for v in values]
+    default = settings_path("cleaning")
+    return [resolve(v, default) for v in split_list(setting)] or [default]
 
 
 @functools.lru_cache(maxsize=8)
