@@ -33,9 +33,10 @@ import trafilatura
 from newsbot.bench.aeb import load_aeb, score
 from newsbot.clean import clean_paragraphs
 from newsbot.clean.quality import assess
-from newsbot.clean.rules import RuleSet, default_ruleset, project_root
+from newsbot.clean.rules import RuleSet, default_ruleset
 from newsbot.clean.templates import TemplateLearner
 from newsbot.clean.text import normalise, strip_quotes
+from newsbot.config.paths import project_root
 from newsbot.extract import ExtractionError, extract_article
 
 logger = logging.getLogger(__name__)
