@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow.dataset as ds
 import trafilatura
@@ -75,6 +76,51 @@ def bare_trafilatura(pages: list[AebPage], calls: int) -> tuple[float, float]:
     elapsed = time.perf_counter() - start
     f1 = score((preds[p.id], p.truth) for p in pages).f1
     return calls / elapsed, f1
+
+
+def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
+    """Milliseconds per page of each pure stage, in this process (one core), best of ``rounds``.
+
+    These are the functions the crawl's worker processes run; the sum is the CPU a page costs
+    the workers, before the main process's own share (Scrapy, stateful stages, storage).
+    """
+    from newsbot.clean.duplicates import remove_duplicates
+    from newsbot.clean.rules import apply_rule_files, resolve_rule_paths
+    from newsbot.config.paths import settings_path
+    from newsbot.enrich.language import detect_language, sample_text, warm_up
+    from newsbot.enrich.relevance import score_with_lexicon
+    from newsbot.extract.article import extract_article
+    from newsbot.identify.neardup import NearDupParams
+    from newsbot.identify.shingles import shingle_hashes
+
+    rule_paths = tuple(str(p) for p in resolve_rule_paths(None))
+    lexicon = str(settings_path("relevance"))
+    shingle = NearDupParams().shingle
+    warm_up()
+    apply_rule_files(rule_paths, ["warm-up"])
+    score_with_lexicon(lexicon, "warm-up", "warm-up", "en")
+    best: dict[str, float] = {}
+    spent: dict[str, float] = {}
+
+    def timed(name: str, fn: Any, *args: Any, **kw: Any) -> Any:
+        start = time.perf_counter()
+        out = fn(*args, **kw)
+        spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+        return out
+
+    for _ in range(rounds):
+        spent.clear()
+        for page in pages:
+            art = timed("extract", extract_article, page.html, page.url, {})
+            dup = timed("duplicates", remove_duplicates, art.paragraphs, title=art.title)
+            res = timed("rules", apply_rule_files, rule_paths, dup.paragraphs, art.authors)
+            body = "\n".join(res.paragraphs)
+            guess = timed("language", detect_language, sample_text(art.title, body), art.language)
+            timed("relevance", score_with_lexicon, lexicon, art.title, body, guess.code)
+            timed("shingles", shingle_hashes, body, shingle)
+        for name, seconds in spent.items():
+            best[name] = min(best.get(name, float("inf")), 1000 * seconds / len(pages))
+    return best
 
 
 def build_site(pages: list[AebPage], n: int, root: Path) -> list[str]:
@@ -135,9 +181,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=None, help="NEWSBOT_WORKERS (default: one per core)")
     ap.add_argument("--bare-calls", type=int, default=264, help="trafilatura calls for the baseline")
     ap.add_argument("--keep", action="store_true", help="keep the output directory and log")
+    ap.add_argument("--stages", action="store_true", help="also time each worker stage on one core")
     args = ap.parse_args(argv)
 
     pages = load_aeb(args.aeb)
+    if args.stages:
+        times = stage_times(pages)
+        print("worker stages, ms per page on one core (best of 2 rounds over the aeb-dev pages):")
+        for name, ms in times.items():
+            print(f"  {name:<12} {ms:6.2f}")
+        print(f"  {'total':<12} {sum(times.values()):6.2f}")
     bare_pps, bare_f1 = bare_trafilatura(pages, args.bare_calls)
 
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
