@@ -3,6 +3,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -176,7 +178,7 @@ def test_pipeline_state_lost_rebuilds_and_catches_up(tmp_path: Path) -> None:
 
 
 def test_signature_from_worker_hashes_equals_datasketch_hashing_the_shingles() -> None:
-    """The pipeline hashes shingles in a worker; the signature must be datasketch's own."""
+    """The signature is computed with numpy in a worker; it must be datasketch's own, value for value."""
     import zlib
 
     from datasketch import MinHash
@@ -190,9 +192,34 @@ def test_signature_from_worker_hashes_equals_datasketch_hashing_the_shingles() -
         num_perm=index.params.num_perm,
         hashfunc=zlib.crc32,
         scheme="affine32",
-        permutations=index._template.permutations,
+        seed=index.params.seed,
     )
     reference.update_batch(shingles(text, index.params.shingle))
     ours = index.signature_from_hashes(shingle_hashes(text, index.params.shingle))
     assert ours is not None
     assert (reference.hashvalues.astype("uint64") == ours).all()
+
+
+@pytest.mark.parametrize(("num_perm", "seed", "n"), [(64, 1, 1), (64, 1, 500), (128, 7, 40), (16, 3, 3)])
+def test_numpy_minhash_equals_datasketch_on_random_hashes(num_perm: int, seed: int, n: int) -> None:
+    from datasketch import MinHash
+
+    from newsbot.identify.minhash import minhash_signature
+
+    rng = np.random.default_rng(seed * 1000 + n)
+    hashes = rng.integers(0, 2**32, size=n, dtype=np.uint64).tolist()
+    reference = MinHash(num_perm=num_perm, seed=seed, hashfunc=lambda v: v, scheme="affine32")
+    reference.update_batch(hashes)
+    assert (
+        minhash_signature(hashes, num_perm, seed).tolist() == reference.hashvalues.astype("uint64").tolist()
+    )
+
+
+def test_main_process_modules_do_not_load_scipy() -> None:
+    """SciPy (pulled in by ``import datasketch``) costs ~77 MB in every process that loads it."""
+    code = (
+        "import sys, newsbot.pipelines.identify, newsbot.identify.neardup, newsbot.identify.shingles;"
+        "print('scipy' in sys.modules, 'datasketch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -1,7 +1,8 @@
 """Near-duplicate detection for syndicated and reposted stories.
 
 Wire copy is republished with a new intro, a local dateline, an extra paragraph or a trimmed end.
-Each body gets a MinHash signature (datasketch, over word shingles of the normalised text), and
+Each body gets a MinHash signature (datasketch's affine32 MinHash over word shingles of the
+normalised text, computed by :mod:`newsbot.identify.minhash`), and
 :class:`NearDuplicateIndex` finds earlier bodies whose estimated shingle Jaccard similarity
 reaches a threshold. Copies are kept in the dataset and point at the earliest member of their
 cluster through ``duplicate_of``.
@@ -38,9 +39,9 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
-from datasketch import MinHash
 
 from newsbot.identify.dataset import dataset_files, open_articles
+from newsbot.identify.minhash import minhash_signature
 from newsbot.identify.shingles import shingle_hashes
 from newsbot.storage.atomic import atomic_write
 
@@ -75,10 +76,6 @@ class Match:
     id: str
     jaccard: float
     exact: bool
-
-
-def _identity(value: int) -> int:
-    return value
 
 
 class SignatureIndex(Protocol):
@@ -120,7 +117,6 @@ class NearDuplicateIndex:
 
     def __init__(self, params: NearDupParams | None = None) -> None:
         self.params = p = params or NearDupParams()
-        self._template = MinHash(num_perm=p.num_perm, seed=p.seed, hashfunc=zlib.crc32, scheme="affine32")
         rng = np.random.default_rng(p.seed)
         # odd multipliers per (band, row) and an offset per band make the band keys band-specific
         self._mult = (rng.integers(0, 2**63, size=(p.bands, p.rows), dtype=np.uint64) << np.uint64(1)) | 1
@@ -143,14 +139,7 @@ class NearDuplicateIndex:
         """The signature of shingles already hashed with crc32 (:func:`shingle_hashes`)."""
         if len(hashes) < self.params.min_shingles:
             return None
-        m = MinHash(
-            num_perm=self.params.num_perm,
-            hashfunc=_identity,
-            scheme="affine32",
-            permutations=self._template.permutations,
-        )
-        m.update_batch(hashes)
-        return m.hashvalues.astype(np.uint64)
+        return minhash_signature(hashes, self.params.num_perm, self.params.seed)
 
     def band_keys(self, signatures: np.ndarray) -> np.ndarray:
         """32-bit band keys, shape (n, bands), of signatures of shape (n, num_perm)."""

@@ -1,7 +1,7 @@
 """Word shingles of a normalised text and their hashes: the input of near-duplicate signatures.
 
-Kept apart from :mod:`newsbot.identify.neardup` (which imports datasketch, and with it SciPy)
-so that worker processes can run :func:`shingle_hashes` without loading either.
+Pure Python, run in the crawl's worker processes (which import neither numpy nor datasketch);
+:mod:`newsbot.identify.minhash` turns the hashes into a signature in the main process.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from array import array
 
 _WORD = re.compile(r"\w+")
 
@@ -26,8 +27,7 @@ def content_hash(text: str) -> str:
 def shingle_hashes(text: str, k: int) -> list[int]:
     """crc32 of each distinct word ``k``-shingle: the Python-heavy half of a signature.
 
-    Pure and light (no datasketch import), so the pipeline runs it in a worker process; the
-    index turns the hashes into a MinHash signature with :meth:`NearDuplicateIndex.signature_from_hashes`.
+    :func:`newsbot.identify.minhash.minhash_signature` turns them into a signature.
     """
     return [zlib.crc32(s) for s in shingles(text, k)]
 
@@ -37,3 +37,12 @@ def shingles(text: str, k: int) -> list[bytes]:
     if len(words) < k:
         return [" ".join(words).encode("utf-8")] if words else []
     return list({" ".join(words[i : i + k]).encode("utf-8") for i in range(len(words) - k + 1)})
+
+
+def signature_input(text: str, shingle: int, min_shingles: int) -> array | None:
+    """The shingle hashes of a body as a compact ``array('I')`` (what a worker sends back for
+    :func:`newsbot.identify.minhash.minhash_signature`); None when it has too few to judge."""
+    hashes = shingle_hashes(text, shingle)
+    if len(hashes) < min_shingles:
+        return None
+    return array("I", hashes)
