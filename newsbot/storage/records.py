@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import html
-import re
-import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
 
 from newsbot.storage.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, TS
-
-# C0/C1 controls, zero-width and bidi-override characters that only ever corrupt stored text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
-# Something that is unmistakably an HTML tag (a name right after "<"), not "a < b" prose.
-_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>]{0,500})?/?>")
-
-
-def clean_text(value: str | None, *, multiline: bool = False) -> str | None:
-    """Text with no markup and no control characters; ``None`` if nothing is left."""
-    if value is None:
-        return None
-    text = str(value)
-    if "&" in text:
-        text = html.unescape(text)
-    if "<" in text:
-        text = _TAG.sub(" ", text)
-    text = unicodedata.normalize("NFC", _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\t", " ")))
-    if multiline:
-        lines = (" ".join(line.split()) for line in text.split("\n"))
-        text = "\n".join(line for line in lines if line)
-    else:
-        text = " ".join(text.split())
-    return text or None
+from newsbot.storage.text import clean_text
 
 
 def _ts(value: Any) -> datetime | None:
