@@ -27,8 +27,10 @@ class ArticleItem:
     #: the article URL as discovery listed it, before redirects (kept so that a later run
     #: recognises the listing URL without fetching it again)
     discovered_url: str | None = None
-    #: transient: decoded page text
-    html: str | None = None
+    #: transient: the page, as fetched (bytes, decoded in a worker process) or as text
+    html: str | bytes | None = None
+    #: transient: the response's Content-Type header, for decoding ``html`` bytes
+    content_type: str | None = None
     #: transient: metadata from discovery (keys: title, published_at, language, authors,
     #: description, categories, tags, keywords, seen_at, source_country, domain, text, ...)
     hints: dict[str, Any] = field(default_factory=dict)
@@ -36,6 +38,8 @@ class ArticleItem:
     paragraphs: list[str] = field(default_factory=list)
     #: transient: what the clean stages removed, as (stage, text) for debugging and `newsbot extract`
     removed: list[tuple[str, str]] = field(default_factory=list)
+    #: transient: stage results computed ahead in a worker (:mod:`newsbot.prepared`)
+    prepared: dict[str, Any] | None = None
 
     # --- filled by the pipelines --------------------------------------------------------------
     id: str | None = None
@@ -63,4 +67,4 @@ class ArticleItem:
     run_id: str | None = None
 
 
-TRANSIENT_FIELDS = frozenset({"html", "hints", "paragraphs", "removed"})
+TRANSIENT_FIELDS = frozenset({"html", "content_type", "hints", "paragraphs", "removed", "prepared"})

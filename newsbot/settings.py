@@ -55,6 +55,8 @@ ITEM_PIPELINES = {
     "newsbot.pipelines.clean.BoilerplateRulesPipeline": 210,
     "newsbot.pipelines.clean.TemplatePipeline": 220,
     "newsbot.pipelines.clean.QualityPipeline": 230,
+    # one worker call for the pure work of language, relevance, finalize and near-duplicates
+    "newsbot.pipelines.analysis.AnalysisPipeline": 290,
     # enrich: language, conflict relevance
     "newsbot.pipelines.enrich.LanguagePipeline": 300,
     "newsbot.pipelines.enrich.RelevancePipeline": 310,

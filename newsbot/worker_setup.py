@@ -12,6 +12,7 @@ def warm_up() -> None:
     so the first calls do not pay for them inside the per-page timeout."""
     import newsbot.clean.duplicates  # noqa: F401
     import newsbot.extract.article  # noqa: F401
+    import newsbot.worker_jobs  # noqa: F401
     from newsbot.enrich.language import warm_up as load_profiles
 
     load_profiles()

@@ -33,7 +33,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,21 @@ def line_key(text: str) -> str:
     """Hash of a line's normal form with digits folded."""
     norm = _DIGITS.sub("0", normalise(text))
     return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+
+
+#: What template learning compares a line by: its :func:`line_key` and its number of words.
+LineFacts = tuple[str, int]
+
+
+def line_facts(paragraphs: Iterable[str]) -> dict[str, LineFacts]:
+    """The facts of each paragraph: computed in a worker process, the learner only looks them up."""
+    return {p: (line_key(p), len(words(p))) for p in paragraphs}
+
+
+def _facts_of(paragraphs: Sequence[str], known: Mapping[str, LineFacts] | None) -> list[LineFacts]:
+    if known:
+        return [known.get(p) or (line_key(p), len(words(p))) for p in paragraphs]
+    return [(line_key(p), len(words(p))) for p in paragraphs]
 
 
 def doc_key(value: str) -> str:
@@ -99,8 +114,17 @@ class TemplateLearner:
         state = self.sources.get(source)
         return state.docs if state else 0
 
-    def observe(self, source: str, paragraphs: Sequence[str], key: str | None = None) -> bool:
-        """Count the lines of one document; False if this document (``key``) was already counted."""
+    def observe(
+        self,
+        source: str,
+        paragraphs: Sequence[str],
+        key: str | None = None,
+        facts: Mapping[str, LineFacts] | None = None,
+    ) -> bool:
+        """Count the lines of one document; False if this document (``key``) was already counted.
+
+        ``facts`` (from :func:`line_facts`) saves hashing lines that were hashed elsewhere.
+        """
         state = self.sources.get(source)
         if state is None:
             state = self.sources[source] = SourceState()
@@ -116,7 +140,7 @@ class TemplateLearner:
                 del state.recent[: len(state.recent) - self.config.max_recent_docs]
         idx = state.docs
         state.docs += 1
-        for h in {line_key(p) for p in paragraphs}:
+        for h in {f[0] for f in _facts_of(paragraphs, facts)}:
             entry = state.lines.get(h)
             if entry is None:
                 state.lines[h] = [1, idx, idx]
@@ -145,31 +169,37 @@ class TemplateLearner:
 
     def is_template(self, source: str, text: str) -> bool:
         state = self.sources.get(source)
-        if state is None:
-            return False
-        entry = state.lines.get(line_key(text))
+        return state is not None and self._is_template(state, line_key(text), len(words(text)))
+
+    def _is_template(self, state: SourceState, key: str, n_words: int) -> bool:
+        entry = state.lines.get(key)
         if entry is None:
             return False
         count, first, _last = entry
         span = max(1, state.docs - first)
         cfg = self.config
-        if len(words(text)) > cfg.long_words:
+        if n_words > cfg.long_words:
             return count >= cfg.min_docs * cfg.long_factor and count / span >= 0.5
         return count >= cfg.min_docs and count / span >= cfg.min_share
 
-    def strip(self, source: str, paragraphs: Sequence[str]) -> TemplateResult:
+    def strip(
+        self, source: str, paragraphs: Sequence[str], facts: Mapping[str, LineFacts] | None = None
+    ) -> TemplateResult:
         """Remove the template lines of ``source`` from one document (learning is separate)."""
-        flags = [self.is_template(source, p) for p in paragraphs]
+        state = self.sources.get(source)
+        if state is None:
+            return TemplateResult(list(paragraphs))
+        known = _facts_of(paragraphs, facts)
+        flags = [self._is_template(state, key, n) for key, n in known]
         if not any(flags):
             return TemplateResult(list(paragraphs))
-        total = sum(len(words(p)) for p in paragraphs) or 1
-        share = sum(len(words(p)) for p, f in zip(paragraphs, flags, strict=True) if f) / total
+        counts = [n for _key, n in known]
+        total = sum(counts) or 1
+        share = sum(n for n, f in zip(counts, flags, strict=True) if f) / total
         if share > self.config.max_template_share:
             # Mostly "template": keep the long lines (prose reused across stories) and retry.
-            flags = [
-                f and len(words(p)) <= self.config.long_words for p, f in zip(paragraphs, flags, strict=True)
-            ]
-            share = sum(len(words(p)) for p, f in zip(paragraphs, flags, strict=True) if f) / total
+            flags = [f and n <= self.config.long_words for n, f in zip(counts, flags, strict=True)]
+            share = sum(n for n, f in zip(counts, flags, strict=True) if f) / total
             if share > self.config.max_template_share or not any(flags):
                 return TemplateResult(list(paragraphs), skipped=True)
         kept = [p for p, f in zip(paragraphs, flags, strict=True) if not f]

@@ -23,16 +23,23 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.settings import BaseSettings
 from twisted.internet.defer import Deferred
 
+from newsbot import prepared
 from newsbot.clean.duplicates import remove_duplicates
 from newsbot.clean.quality import QualityConfig, assess
 from newsbot.clean.rules import apply_rule_files, load_rules, resolve_rule_paths
-from newsbot.clean.templates import TemplateConfig, TemplateLearner
+from newsbot.clean.templates import LineFacts, TemplateConfig, TemplateLearner
 from newsbot.run import state_dir
 from newsbot.workers import get_runner
 
 logger = logging.getLogger(__name__)
+
+
+def rule_paths(settings: BaseSettings) -> tuple[str, ...]:
+    """The rule files of ``NEWSBOT_CLEANING_RULES``, as the worker processes receive them."""
+    return tuple(str(p) for p in resolve_rule_paths(settings.get("NEWSBOT_CLEANING_RULES")))
 
 
 def _removed(a: ItemAdapter) -> list[tuple[str, str]]:
@@ -61,8 +68,11 @@ class DuplicateTextPipeline:
         paragraphs = a.get("paragraphs") or []
         if not paragraphs:
             return item
-        find = functools.partial(remove_duplicates, title=a.get("title"), description=a.get("description"))
-        res = await get_runner(self.crawler).run(find, paragraphs)  # CPU-bound: in a worker process
+        title, description = a.get("title"), a.get("description")
+        res = prepared.take(a, "duplicates", (paragraphs, title, description))
+        if res is prepared.MISSING:
+            find = functools.partial(remove_duplicates, title=title, description=description)
+            res = await get_runner(self.crawler).run(find, paragraphs)  # CPU-bound: in a worker process
         if res.removed:
             a["paragraphs"] = res.paragraphs
             _removed(a).extend((f"duplicates/{kind}", text) for kind, text in res.removed)
@@ -85,7 +95,7 @@ class BoilerplateRulesPipeline:
         # A ConfigError here stops the crawl before the first request: bad rules are a setup error.
         # Workers load the same files once each (apply_rule_files) instead of receiving the
         # compiled rules with every page.
-        self.paths = tuple(str(p) for p in resolve_rule_paths(settings.get("NEWSBOT_CLEANING_RULES")))
+        self.paths = rule_paths(settings)
         self.rules = load_rules(self.paths)
         logger.info("Loaded %d cleaning rules", len(self.rules))
 
@@ -99,7 +109,9 @@ class BoilerplateRulesPipeline:
         if not paragraphs:
             return item
         authors = list(a.get("authors") or [])  # their byline and bio lines go too
-        res = await get_runner(self.crawler).run(apply_rule_files, self.paths, paragraphs, authors)
+        res = prepared.take(a, "rules", (paragraphs, authors))
+        if res is prepared.MISSING:
+            res = await get_runner(self.crawler).run(apply_rule_files, self.paths, paragraphs, authors)
         if res.removed or res.paragraphs != paragraphs:
             a["paragraphs"] = res.paragraphs
             _removed(a).extend((f"rules/{cat}", text) for cat, text in res.removed)
@@ -162,18 +174,22 @@ class TemplatePipeline:
         source = a.get("source") or ""
         if not paragraphs or not source:
             return item
-        if self.learner.observe(source, paragraphs, a.get("url")):
+        # Line hashes and word counts computed in the extraction worker, when they are for these lines.
+        facts = prepared.take(a, "templates", paragraphs)
+        if facts is prepared.MISSING:
+            facts = None
+        if self.learner.observe(source, paragraphs, a.get("url"), facts):
             self.stats.inc_value("newsbot/clean/templates/documents_learned")
         if self.learner.documents(source) < self.warmup_docs and self.warmup_timeout > 0:
             self.stats.inc_value("newsbot/clean/templates/items_held")
             await self._hold(source)
         elif source in self._buffers:
             self._release(source, "evidence")
-        self._strip(a, source)
+        self._strip(a, source, facts)
         return item
 
-    def _strip(self, a: ItemAdapter, source: str) -> None:
-        res = self.learner.strip(source, a.get("paragraphs") or [])
+    def _strip(self, a: ItemAdapter, source: str, facts: dict[str, LineFacts] | None = None) -> None:
+        res = self.learner.strip(source, a.get("paragraphs") or [], facts)
         if res.skipped:
             self.stats.inc_value("newsbot/clean/templates/mostly_template_skipped")
         if res.removed:

@@ -36,28 +36,19 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.settings import BaseSettings
 
+from newsbot import prepared
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
-from newsbot.enrich.language import UNDETERMINED, detect_language, iso639_1, sample_text
+from newsbot.enrich.language import detect_language, iso639_1, sample_text
 from newsbot.enrich.relevance import Lexicon, load_lexicon, score_with_lexicon
+from newsbot.pipelines.analysis import declared_language, text_of
+from newsbot.worker_jobs import relevance_language
 from newsbot.workers import get_runner
 
 logger = logging.getLogger(__name__)
 
 #: The score that separates conflict coverage from other news (the stats split on it).
 CONFLICT_THRESHOLD = 0.5
-
-
-def _text(a: ItemAdapter) -> str:
-    paragraphs = a.get("paragraphs") or []
-    if paragraphs:
-        return "\n".join(paragraphs)
-    return a.get("body") or ""
-
-
-def _declared(a: ItemAdapter) -> str | None:
-    hints = a.get("hints") or {}
-    return a.get("declared_language") or hints.get("language")
 
 
 def _languages_setting(settings: BaseSettings) -> frozenset[str]:
@@ -89,9 +80,12 @@ class LanguagePipeline:
 
     async def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
-        # ~3 ms of CPU per record: in a worker process (which loads the profiles once).
-        sample = sample_text(a.get("title"), _text(a))
-        guess = await get_runner(self.crawler).run(detect_language, sample, _declared(a))
+        title, text, declared = a.get("title"), text_of(a), declared_language(a)
+        guess = prepared.take(a, "language", (title, text, declared))
+        if guess is prepared.MISSING:
+            # ~3 ms of CPU per record: in a worker process (which loads the profiles once).
+            sample = sample_text(title, text)
+            guess = await get_runner(self.crawler).run(detect_language, sample, declared)
         a["language"] = guess.code
         a["language_confidence"] = guess.confidence
         self.stats.inc_value(f"newsbot/language/{guess.code}")
@@ -138,17 +132,19 @@ class RelevancePipeline:
 
     async def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
-        language = a.get("language")
-        if not language or language == UNDETERMINED:
-            # Language detection switched off or undecided: the page's own declaration is the best guess.
-            language = iso639_1(_declared(a)) or UNDETERMINED
-        if self.path is not None:
+        # Language detection switched off or undecided: the page's own declaration is the best guess.
+        language = relevance_language(a.get("language"), declared_language(a))
+        title, text = a.get("title"), text_of(a)
+        score = prepared.take(a, "relevance", (title, text, language))
+        if score is not prepared.MISSING:
+            pass
+        elif self.path is not None:
             # The lexicon loaded here validated the files; workers load their own copy once.
             score = await get_runner(self.crawler).run(
-                score_with_lexicon, str(self.path), a.get("title"), _text(a), language
+                score_with_lexicon, str(self.path), title, text, language
             )
         else:
-            score = self.lexicon.score(a.get("title"), _text(a), language)
+            score = self.lexicon.score(title, text, language)
         if score is None:
             self.stats.inc_value("newsbot/relevance/unscored")
             score = 0.0

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from newsbot import prepared
 from newsbot.identify.shingles import content_hash
 from newsbot.run import run_id
-from newsbot.storage.records import clean_text
+from newsbot.storage.text import clean_text, count_words
 
-_WORD = re.compile(r"\w+")
-
-
-def count_words(body: str) -> int:
-    return len(_WORD.findall(body))
+__all__ = ["FinalizePipeline", "count_words"]
 
 
 class FinalizePipeline:
@@ -31,11 +27,16 @@ class FinalizePipeline:
     async def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
         paragraphs = a.get("paragraphs") or []
-        if paragraphs:
-            a["body"] = clean_text("\n".join(paragraphs), multiline=True) or ""
-        body = a.get("body") or ""
-        a["word_count"] = count_words(body)
-        a["content_hash"] = content_hash(body)
+        done = prepared.take(a, "finalize", paragraphs) if paragraphs else prepared.MISSING
+        if done is not prepared.MISSING:
+            # Computed in the analysis worker call from these very paragraphs.
+            a["body"], a["word_count"], a["content_hash"] = done
+        else:
+            if paragraphs:
+                a["body"] = clean_text("\n".join(paragraphs), multiline=True) or ""
+            body = a.get("body") or ""
+            a["word_count"] = count_words(body)
+            a["content_hash"] = content_hash(body)
         a["run_id"] = self.run_id
         if not a.get("canonical_url"):
             # The identify stage normally sets these; without it the fetched URL stands in.

@@ -38,11 +38,13 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
+from newsbot import prepared
 from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
 from newsbot.identify.dataset import dataset_files
+from newsbot.identify.minhash import minhash_signature
 from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex
 from newsbot.identify.seen import get_seen
-from newsbot.identify.shingles import content_hash, shingle_hashes
+from newsbot.identify.shingles import content_hash, signature_input
 from newsbot.run import output_dir, state_dir
 from newsbot.workers import get_runner
 
@@ -151,9 +153,12 @@ class NearDuplicatePipeline:
             self.open_spider()
         assert self.index is not None
         a = ItemAdapter(item)
-        # Shingling and hashing are the costly part: in a worker process; the permutations here.
-        hashes = await get_runner(self.crawler).run(shingle_hashes, body_of(a), self.params.shingle)
-        sig = self.index.signature_from_hashes(hashes)
+        body, p = body_of(a), self.params
+        hashes = prepared.take(a, "neardup", body)
+        if hashes is prepared.MISSING:
+            # Shingling and hashing are the costly part: in a worker process; MinHash here (numpy).
+            hashes = await get_runner(self.crawler).run(signature_input, body, p.shingle, p.min_shingles)
+        sig = None if hashes is None else minhash_signature(hashes, p.num_perm, p.seed)
         if sig is None:
             self.stats.inc_value("newsbot/duplicates/too_short")
             return item
