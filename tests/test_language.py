@@ -160,3 +160,27 @@ def test_pipeline_rejects_a_bad_language_setting() -> None:
 def test_pipeline_switched_off() -> None:
     with pytest.raises(NotConfigured):
         build_from_crawler(LanguagePipeline, get_crawler(settings_dict={"NEWSBOT_LANGUAGE_ENABLED": False}))
+
+
+def test_batched_detector_gives_langdetects_own_probabilities() -> None:
+    """The faster sampling loop is a rewrite of langdetect's: same numbers, to the last bit."""
+    import json
+    from pathlib import Path
+
+    from langdetect.detector import Detector
+
+    from newsbot.enrich.language import _factory
+
+    corpus = Path(__file__).parent / "corpora" / "relevance" / "articles.jsonl"
+    texts = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(texts) >= 80
+    for article in texts:
+        sample = sample_text(article["title"], article["body"])
+        ours = _factory().create()
+        ours.append(sample)
+        stock = Detector(_factory())
+        stock.append(sample)
+        assert type(ours) is not Detector
+        assert [(c.lang, c.prob) for c in ours.get_probabilities()] == [
+            (c.lang, c.prob) for c in stock.get_probabilities()
+        ], article["id"]

@@ -54,15 +54,18 @@ class DuplicateResult:
     removed: list[tuple[str, str]] = field(default_factory=list)
 
 
+MAX_EDITS = 3
+
+
 def max_edits(length: int) -> int:
-    """Edits tolerated between two paragraphs of this (normalised) length."""
+    """Edits tolerated between two paragraphs of this (normalised) length (at most MAX_EDITS)."""
     if length < 20:
         return 0
     if length < 60:
         return 1
     if length < 300:
         return 2
-    return 3
+    return MAX_EDITS
 
 
 def within_distance(a: str, b: str, k: int) -> bool:
@@ -113,6 +116,8 @@ def _numbers(norm: str) -> tuple[str, ...]:
 
 def _near(a: str, b: str) -> bool:
     """Same text but for a typo: same numbers, nearly the same words, within a few edits."""
+    if abs(len(a) - len(b)) > MAX_EDITS:
+        return False  # cheap first: most pairs differ in length by more than any typo could
     if _numbers(a) != _numbers(b):
         return False
     if not within_distance(a, b, max_edits(min(len(a), len(b)))):

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from langdetect import DetectorFactory
+from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,50 @@ class _PackedDetectorFactory(DetectorFactory):  # type: ignore[misc]
             if row is None:
                 row = probs[word] = array("f", _ZERO) * langsize
             row[index] = freq / profile.n_words[length - 1]
+
+
+    def _create_detector(self) -> Detector:
+        if not self.langlist:
+            return super()._create_detector()  # raises langdetect's own error
+        return _Detector(self)
+
+
+class _Detector(Detector):  # type: ignore[misc]
+    """langdetect's detector, its sampling loop multiplying five n-grams' rows in one pass.
+
+    langdetect updates the ~55 language probabilities one sampled n-gram at a time in a Python
+    loop and normalises them every fifth update; here the five rows between two normalisations
+    go through one list comprehension, ``p * (w + a) * (w + b) ...`` evaluated left to right: the
+    same products in the same order as langdetect's, drawn from the same random sequence, hence
+    identical probabilities (a test compares the two), at about a third of the time.
+    """
+
+    def _detect_block(self) -> None:
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        rows = self.word_lang_prob_map
+        choice = self.random.choice
+        self.langprob = [0.0] * len(self.langlist)
+        self.random.seed(self.seed)
+        for _trial in range(self.n_trial):
+            prob = self._init_probability()
+            alpha = self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH
+            w = alpha / self.BASE_FREQ
+            # langdetect: update, and check convergence when the update count i is a multiple of 5
+            first = rows[choice(ngrams)]
+            prob = [p * (w + a) for p, a in zip(prob, first, strict=False)]
+            i = 0
+            while not (self._normalize_prob(prob) > self.CONV_THRESHOLD or i >= self.ITERATION_LIMIT):
+                r1, r2, r3, r4, r5 = (rows[choice(ngrams)] for _ in range(5))
+                prob = [
+                    p * (w + a) * (w + b) * (w + c) * (w + d) * (w + e)
+                    for p, a, b, c, d, e in zip(prob, r1, r2, r3, r4, r5, strict=False)
+                ]
+                i += 5
+            for j in range(len(self.langprob)):
+                self.langprob[j] += prob[j] / self.n_trial
 
 
 _ZERO = [0.0]
