@@ -223,3 +223,21 @@ def test_main_process_modules_do_not_load_scipy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_index_finds_copies_across_pending_flushes_and_merges_and_keeps_python_state_small() -> None:
+    """Band entries move dict -> recent sorted array -> main array; lookups must see all three."""
+    from newsbot.identify import neardup as nd
+
+    index = NearDuplicateIndex()
+    rng = np.random.default_rng(7)
+    sigs = rng.integers(0, 2**32, size=(1200, index.params.num_perm), dtype=np.uint64)
+    for i, sig in enumerate(sigs):
+        assert index.add(f"{i:032x}", sig) is None  # random signatures: no match
+        assert index._pending_entries < nd._PENDING_MAX
+    assert len(index._recent) or len(index._bands)
+    for i in (0, 1, 599, 1199):  # in the main array, the recent array or still pending
+        copy = sigs[i].copy()
+        copy[:3] = 0  # a near copy
+        m = index.add(f"{10_000 + i:032x}", copy)
+        assert m is not None and m.id == f"{i:032x}"

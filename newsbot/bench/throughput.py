@@ -29,36 +29,48 @@ from newsbot.bench.aeb import AebPage, load_aeb, score
 from newsbot.config.paths import project_root
 from newsbot.demo.server import DemoServer
 
+_TICKS = os.sysconf("SC_CLK_TCK")
 
-def _tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants, from /proc."""
-    total = 0
+
+def _tree(pid: int) -> dict[int, tuple[int, float]]:
+    """Resident memory (bytes) and CPU seconds of a process and all its descendants, from /proc."""
+    found: dict[int, tuple[int, float]] = {}
     stack = [pid]
     while stack:
         p = stack.pop()
         try:
+            rss = 0
             with open(f"/proc/{p}/status", encoding="ascii") as fh:
                 for line in fh:
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+                        rss = int(line.split()[1]) * 1024
                         break
+            with open(f"/proc/{p}/stat", encoding="ascii") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            found[p] = (rss, (int(fields[11]) + int(fields[12])) / _TICKS)  # utime + stime
             for task in os.listdir(f"/proc/{p}/task"):
                 with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as fh:
                     stack.extend(int(c) for c in fh.read().split())
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
+        except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError, ValueError):
             continue
-    return total
+    return found
 
 
 class PeakSampler(threading.Thread):
+    """Peak RSS of a process tree, and the CPU time each of its processes used (last reading)."""
+
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak = pid, interval, 0
+        self.cpu: dict[int, float] = {}
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         while not self._stop_event.is_set():
-            self.peak = max(self.peak, _tree_rss(self.pid))
+            tree = _tree(self.pid)
+            self.peak = max(self.peak, sum(rss for rss, _cpu in tree.values()))
+            for p, (_rss, cpu) in tree.items():
+                self.cpu[p] = max(cpu, self.cpu.get(p, 0.0))
             time.sleep(self.interval)
 
     def stop(self) -> None:
@@ -81,24 +93,29 @@ def bare_trafilatura(pages: list[AebPage], calls: int) -> tuple[float, float]:
 def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
     """Milliseconds per page of each pure stage, in this process (one core), best of ``rounds``.
 
-    These are the functions the crawl's worker processes run; the sum is the CPU a page costs
-    the workers, before the main process's own share (Scrapy, stateful stages, storage).
+    These are the steps of the crawl's two worker calls (:mod:`newsbot.worker_jobs`), in order;
+    the sum is the CPU a page costs the workers, before the main process's own share (Scrapy,
+    stateful stages, storage), which the crawl's figures give.
     """
     from newsbot.clean.duplicates import remove_duplicates
     from newsbot.clean.rules import apply_rule_files, resolve_rule_paths
+    from newsbot.clean.templates import line_facts
     from newsbot.config.paths import settings_path
     from newsbot.enrich.language import detect_language, sample_text, warm_up
     from newsbot.enrich.relevance import score_with_lexicon
-    from newsbot.extract.article import extract_article
+    from newsbot.extract.decode import decode_html
+    from newsbot.extract.result import extract_page
     from newsbot.identify.neardup import NearDupParams
-    from newsbot.identify.shingles import shingle_hashes
+    from newsbot.identify.shingles import content_hash, signature_input
+    from newsbot.storage.text import clean_text, count_words
 
     rule_paths = tuple(str(p) for p in resolve_rule_paths(None))
     lexicon = str(settings_path("relevance"))
-    shingle = NearDupParams().shingle
+    params = NearDupParams()
     warm_up()
     apply_rule_files(rule_paths, ["warm-up"])
     score_with_lexicon(lexicon, "warm-up", "warm-up", "en")
+    raw = [(page.html.encode("utf-8"), page.url) for page in pages]
     best: dict[str, float] = {}
     spent: dict[str, float] = {}
 
@@ -110,14 +127,18 @@ def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
 
     for _ in range(rounds):
         spent.clear()
-        for page in pages:
-            art = timed("extract", extract_article, page.html, page.url, {})
+        for body, url in raw:
+            html = timed("decode", decode_html, body, "text/html; charset=utf-8")[1]
+            art = timed("extract", extract_page, html, url, {})
             dup = timed("duplicates", remove_duplicates, art.paragraphs, title=art.title)
             res = timed("rules", apply_rule_files, rule_paths, dup.paragraphs, art.authors)
-            body = "\n".join(res.paragraphs)
-            guess = timed("language", detect_language, sample_text(art.title, body), art.language)
-            timed("relevance", score_with_lexicon, lexicon, art.title, body, guess.code)
-            timed("shingles", shingle_hashes, body, shingle)
+            timed("line facts", line_facts, res.paragraphs)
+            text = "\n".join(res.paragraphs)
+            guess = timed("language", detect_language, sample_text(art.title, text), art.language)
+            timed("relevance", score_with_lexicon, lexicon, art.title, text, guess.code)
+            stored = timed("body", clean_text, text, multiline=True) or ""
+            timed("count+hash", lambda b: (count_words(b), content_hash(b)), stored)
+            timed("shingles", signature_input, stored, params.shingle, params.min_shingles)
         for name, seconds in spent.items():
             best[name] = min(best.get(name, float("inf")), 1000 * seconds / len(pages))
     return best
@@ -147,8 +168,11 @@ def build_site(pages: list[AebPage], n: int, root: Path) -> list[str]:
     return outlets
 
 
-def crawl(sitemaps: list[str], out: Path, workers: int | None, log: Path) -> tuple[float, int, int]:
-    """Run ``scrapy crawl news`` in a subprocess; returns (seconds, peak tree RSS, exit code)."""
+def crawl(
+    sitemaps: list[str], out: Path, workers: int | None, log: Path
+) -> tuple[float, int, int, float, float]:
+    """Run ``scrapy crawl news`` in a subprocess; returns (seconds, peak tree RSS, exit code,
+    CPU seconds of the main process, CPU seconds of its child processes)."""
     cmd = [
         sys.executable, "-m", "scrapy", "crawl", "news",
         "-a", "sitemaps=" + ",".join(sitemaps),
@@ -169,7 +193,9 @@ def crawl(sitemaps: list[str], out: Path, workers: int | None, log: Path) -> tup
         sampler.start()
         code = proc.wait()
         sampler.stop()
-    return time.perf_counter() - start, sampler.peak, code
+    main_cpu = sampler.cpu.get(proc.pid, 0.0)
+    children_cpu = sum(cpu for p, cpu in sampler.cpu.items() if p != proc.pid)
+    return time.perf_counter() - start, sampler.peak, code, main_cpu, children_cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -191,13 +217,19 @@ def main(argv: list[str] | None = None) -> int:
         for name, ms in times.items():
             print(f"  {name:<12} {ms:6.2f}")
         print(f"  {'total':<12} {sum(times.values()):6.2f}")
-    bare_pps, bare_f1 = bare_trafilatura(pages, args.bare_calls)
+    # Measured before and after the crawl: the machine's speed drifts over a minute (other
+    # tenants, frequency); the ratio uses the mean of both.
+    bare_before, bare_f1 = bare_trafilatura(pages, args.bare_calls)
 
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
     outlets = build_site(pages, args.pages, tmp / "site")
     with DemoServer(tmp / "site") as server:
         sitemaps = [f"{server.base_urls[o]}/sitemap.xml" for o in outlets]
-        seconds, peak, code = crawl(sitemaps, tmp / "out", args.workers, tmp / "crawl.log")
+        seconds, peak, code, main_cpu, children_cpu = crawl(
+            sitemaps, tmp / "out", args.workers, tmp / "crawl.log"
+        )
+    bare_after, _ = bare_trafilatura(pages, args.bare_calls)
+    bare_pps = (bare_before + bare_after) / 2
     if code != 0:
         print(f"crawl failed with exit code {code}; log: {tmp / 'crawl.log'}", file=sys.stderr)
         return 1
@@ -216,8 +248,12 @@ def main(argv: list[str] | None = None) -> int:
         "crawl_seconds": round(seconds, 2),
         "pipeline_pages_per_s": round(pps, 1),
         "bare_trafilatura_pages_per_s": round(bare_pps, 1),
+        "bare_trafilatura_before_after": f"{bare_before:.1f} / {bare_after:.1f}",
         "speedup": round(pps / bare_pps, 2),
         "peak_rss_mb": round(peak / 2**20, 1),
+        # where the CPU went: the main process (Scrapy, stateful stages, storage), the workers
+        "main_cpu_ms_per_page": round(1000 * main_cpu / args.pages, 1),
+        "workers_cpu_ms_per_page": round(1000 * children_cpu / args.pages, 1),
         "pipeline_f1": round(pipe.f1, 4),
         "bare_trafilatura_f1": round(bare_f1, 4),
     }

@@ -47,7 +47,11 @@ from newsbot.storage.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
 
-_MERGE_AT = 200_000  # pending band entries before they are merged into the sorted array
+# Band entries of new documents wait in a small dict (Python objects: ~170 bytes an entry), are
+# flushed into a sorted array of recent entries, which is merged into the main sorted array once
+# it reaches an eighth of it: memory stays ~16 bytes an entry and merges stay rare.
+_PENDING_MAX = 8_192
+_MERGE_AT = 200_000
 _NO_ROOT = np.uint32(0xFFFFFFFF)
 
 
@@ -127,6 +131,7 @@ class NearDuplicateIndex:
         self._roots = np.empty(0, dtype=np.uint32)
         self._hashes = np.empty(0, dtype=np.uint64)
         self._bands = np.empty(0, dtype=np.uint64)  # sorted (key32 << 32) | row
+        self._recent = np.empty(0, dtype=np.uint64)  # sorted, like _bands, merged into it in bulk
         self._pending: dict[int, list[int]] = {}
         self._pending_entries = 0
 
@@ -163,7 +168,8 @@ class NearDuplicateIndex:
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays (capacity included); the pending dict is not counted."""
-        return sum(a.nbytes for a in (self._sig8, self._ids, self._roots, self._hashes, self._bands))
+        arrays = (self._sig8, self._ids, self._roots, self._hashes, self._bands, self._recent)
+        return sum(a.nbytes for a in arrays)
 
     def __contains__(self, id: object) -> bool:
         if not isinstance(id, str) or not self._n:
@@ -176,13 +182,16 @@ class NearDuplicateIndex:
 
     def _candidates(self, keys: np.ndarray) -> np.ndarray:
         found: list[np.ndarray] = []
-        if len(self._bands):
-            lo = keys << np.uint64(32)
-            start = np.searchsorted(self._bands, lo, side="left")
-            stop = np.searchsorted(self._bands, lo | np.uint64(0xFFFFFFFF), side="right")
+        lo = keys << np.uint64(32)
+        hi = lo | np.uint64(0xFFFFFFFF)
+        for table in (self._bands, self._recent):
+            if not len(table):
+                continue
+            start = np.searchsorted(table, lo, side="left")
+            stop = np.searchsorted(table, hi, side="right")
             for a, b in zip(start.tolist(), stop.tolist(), strict=True):
                 if b > a:
-                    found.append(self._bands[a:b] & np.uint64(0xFFFFFFFF))
+                    found.append(table[a:b] & np.uint64(0xFFFFFFFF))
         if self._pending:
             rows = [r for k in keys.tolist() for r in self._pending.get(k, ())]
             if rows:
@@ -262,24 +271,32 @@ class NearDuplicateIndex:
             for k in ks:
                 self._pending.setdefault(k, []).append(row)
         self._pending_entries += keys.size
-        if self._pending_entries >= _MERGE_AT:
-            self._merge(np.empty(0, dtype=np.uint64))
+        if self._pending_entries >= _PENDING_MAX:
+            recent = np.concatenate([self._recent, self._take_pending()])
+            recent.sort()
+            self._recent = recent
+            if len(recent) >= max(_MERGE_AT, len(self._bands) // 8):
+                self._merge(np.empty(0, dtype=np.uint64))
+
+    def _take_pending(self) -> np.ndarray:
+        packed = np.fromiter(
+            ((k << 32) | r for k, rows in self._pending.items() for r in rows),
+            dtype=np.uint64,
+            count=self._pending_entries,
+        )
+        self._pending.clear()
+        self._pending_entries = 0
+        return packed
 
     def _merge(self, extra: np.ndarray) -> None:
-        parts = [self._bands, extra]
+        """Everything into the main sorted array."""
+        parts = [self._bands, self._recent, extra]
         if self._pending:
-            parts.append(
-                np.fromiter(
-                    ((k << 32) | r for k, rows in self._pending.items() for r in rows),
-                    dtype=np.uint64,
-                    count=self._pending_entries,
-                )
-            )
-            self._pending.clear()
-            self._pending_entries = 0
+            parts.append(self._take_pending())
         merged = np.concatenate(parts)
         merged.sort()
         self._bands = merged
+        self._recent = np.empty(0, dtype=np.uint64)
 
     def add_many(
         self,
@@ -316,7 +333,7 @@ class NearDuplicateIndex:
         """Write the index to ``path`` (``.npz``) atomically: a reader sees the old or the new file."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        if self._pending:
+        if self._pending or len(self._recent):
             self._merge(np.empty(0, dtype=np.uint64))
         p = self.params
         with atomic_write(path) as fh:
