@@ -121,3 +121,27 @@ def test_pipeline_idle_releases(tmp_path: Path) -> None:
         return await asyncio.wait_for(task, timeout=5)
 
     assert asyncio.run(run()).paragraphs == article(1)
+
+
+def test_state_written_by_the_hex_key_version_still_loads(tmp_path: Path) -> None:
+    """State files keep their layout (hex line hashes, [docs, first, last]); memory holds ints."""
+    import hashlib
+    import re
+
+    from newsbot.clean.text import normalise
+
+    old_key = hashlib.blake2b(re.sub(r"\d+", "0", normalise(FOOTER)).encode(), digest_size=8).hexdigest()
+    path = tmp_path / "templates.json"
+    path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "sources": {"meridian": {"docs": 12, "recent": [], "lines": {old_key: [12, 0, 11]}}},
+            }
+        )
+    )
+    learner = TemplateLearner.load(path)
+    story = "Shelling hit the district overnight, officials said, and rescue teams worked until dawn " * 2
+    assert learner.strip("meridian", [story, FOOTER]).removed == [FOOTER]
+    learner.save(path)
+    assert json.loads(path.read_text())["sources"]["meridian"]["lines"] == {old_key: [12, 0, 11]}

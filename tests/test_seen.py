@@ -139,3 +139,17 @@ def test_seen_disabled(dataset: Path) -> None:
     assert get_seen(crawler) is None
     item = asyncio.run(pipe.process_item(_item("https://example.com/world/story-2")))
     assert item.id == article_id("https://example.com/world/story-2")
+
+
+def test_additions_are_folded_into_the_sorted_array_and_stay_seen() -> None:
+    from newsbot.identify import seen as seen_module
+    from newsbot.identify.seen import SeenStore
+
+    store = SeenStore()
+    urls = [f"https://example.org/world/{i}" for i in range(seen_module._ADDED_MAX + 100)]
+    for u in urls:
+        store.add(u)
+    assert len(store._added) < seen_module._ADDED_MAX
+    assert len(store) == len(urls)
+    assert all(u in store for u in urls[:50] + urls[-50:])
+    assert "https://example.org/world/not-added" not in store

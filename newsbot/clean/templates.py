@@ -47,14 +47,14 @@ STATE_VERSION = 1
 _DIGITS = re.compile(r"\d+")
 
 
-def line_key(text: str) -> str:
-    """Hash of a line's normal form with digits folded."""
+def line_key(text: str) -> int:
+    """64-bit hash of a line's normal form with digits folded."""
     norm = _DIGITS.sub("0", normalise(text))
-    return hashlib.blake2b(norm.encode("utf-8"), digest_size=8).hexdigest()
+    return int.from_bytes(hashlib.blake2b(norm.encode("utf-8"), digest_size=8).digest(), "big")
 
 
 #: What template learning compares a line by: its :func:`line_key` and its number of words.
-LineFacts = tuple[str, int]
+LineFacts = tuple[int, int]
 
 
 def line_facts(paragraphs: Iterable[str]) -> dict[str, LineFacts]:
@@ -68,8 +68,22 @@ def _facts_of(paragraphs: Sequence[str], known: Mapping[str, LineFacts] | None) 
     return [(line_key(p), len(words(p))) for p in paragraphs]
 
 
-def doc_key(value: str) -> str:
-    return hashlib.blake2b(value.encode("utf-8"), digest_size=8).hexdigest()
+def doc_key(value: str) -> int:
+    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
+
+
+# A line's counters live in one int: documents it occurred in, the index of the document that
+# showed it first and last, 32 bits each. One int object and one dict slot per line: ~115 bytes
+# instead of ~180 with a hex string key and a list (114 sources of 1,000 lines: 17 -> 11 MB).
+_MASK = 0xFFFFFFFF
+
+
+def _pack(count: int, first: int, last: int) -> int:
+    return count | first << 32 | last << 64
+
+
+def _unpack(entry: int) -> tuple[int, int, int]:
+    return entry & _MASK, (entry >> 32) & _MASK, entry >> 64
 
 
 @dataclass
@@ -89,9 +103,9 @@ class TemplateConfig:
 class SourceState:
     docs: int = 0
     #: recent document keys, oldest first (dedupes a page processed twice)
-    recent: list[str] = field(default_factory=list)
-    #: line hash -> [documents it occurred in, doc index when first seen, doc index when last seen]
-    lines: dict[str, list[int]] = field(default_factory=dict)
+    recent: list[int] = field(default_factory=list)
+    #: line hash -> packed (documents it occurred in, doc index when first seen, when last seen)
+    lines: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -140,13 +154,13 @@ class TemplateLearner:
                 del state.recent[: len(state.recent) - self.config.max_recent_docs]
         idx = state.docs
         state.docs += 1
+        lines = state.lines
         for h in {f[0] for f in _facts_of(paragraphs, facts)}:
-            entry = state.lines.get(h)
+            entry = lines.get(h)
             if entry is None:
-                state.lines[h] = [1, idx, idx]
+                lines[h] = _pack(1, idx, idx)
             else:
-                entry[0] += 1
-                entry[2] = idx
+                lines[h] = _pack((entry & _MASK) + 1, (entry >> 32) & _MASK, idx)
         if len(state.lines) > self.config.max_lines:
             self._prune(state)
         return True
@@ -154,7 +168,7 @@ class TemplateLearner:
     def _prune(self, state: SourceState) -> None:
         # Keep the most recently seen hashes; drop down to 80% so pruning is not done every document.
         keep = int(self.config.max_lines * 0.8)
-        ranked = sorted(state.lines.items(), key=lambda kv: (kv[1][2], kv[1][0]), reverse=True)
+        ranked = sorted(state.lines.items(), key=lambda kv: (kv[1] >> 64, kv[1] & _MASK), reverse=True)
         state.lines = dict(ranked[:keep])
 
     def _evict_sources(self) -> None:
@@ -171,11 +185,11 @@ class TemplateLearner:
         state = self.sources.get(source)
         return state is not None and self._is_template(state, line_key(text), len(words(text)))
 
-    def _is_template(self, state: SourceState, key: str, n_words: int) -> bool:
+    def _is_template(self, state: SourceState, key: int, n_words: int) -> bool:
         entry = state.lines.get(key)
         if entry is None:
             return False
-        count, first, _last = entry
+        count, first, _last = _unpack(entry)
         span = max(1, state.docs - first)
         cfg = self.config
         if n_words > cfg.long_words:
@@ -213,7 +227,11 @@ class TemplateLearner:
         return {
             "version": STATE_VERSION,
             "sources": {
-                s: {"docs": st.docs, "recent": st.recent, "lines": st.lines}
+                s: {
+                    "docs": st.docs,
+                    "recent": [f"{k:016x}" for k in st.recent],
+                    "lines": {f"{k:016x}": list(_unpack(v)) for k, v in st.lines.items()},
+                }
                 for s in order
                 for st in (self.sources[s],)
             },
@@ -228,8 +246,8 @@ class TemplateLearner:
         for name, st in (data.get("sources") or {}).items():
             learner.sources[name] = SourceState(
                 docs=int(st.get("docs", 0)),
-                recent=list(st.get("recent", [])),
-                lines={k: [int(x) for x in v] for k, v in (st.get("lines") or {}).items()},
+                recent=[int(k, 16) for k in st.get("recent", [])],
+                lines={int(k, 16): _pack(*(int(x) for x in v)) for k, v in (st.get("lines") or {}).items()},
             )
             learner._clock += 1
             learner._active[name] = learner._clock

@@ -84,6 +84,10 @@ def url_hash(canonical_url: str) -> int:
     return int.from_bytes(hashlib.blake2b(canonical_url.encode("utf-8"), digest_size=8).digest(), "little")
 
 
+#: New hashes kept in a set before they are merged into the sorted array.
+_ADDED_MAX = 8_192
+
+
 class SeenStore:
     """A set of canonical-URL hashes: a sorted ``uint64`` array from the dataset plus new additions."""
 
@@ -130,6 +134,12 @@ class SeenStore:
                 h = url_hash(u)
                 if not self._has_hash(h):
                     self._added.add(h)
+        if len(self._added) >= _ADDED_MAX:
+            # A Python int in a set costs ~60 bytes, 8 in the array: fold them in now and then.
+            merged = np.concatenate([self._sorted, np.fromiter(self._added, dtype=np.uint64)])
+            merged.sort()
+            self._sorted = merged
+            self._added = set()
 
     # --- building --------------------------------------------------------------------------
     @classmethod
