@@ -79,6 +79,14 @@ DOWNLOADER_MIDDLEWARES = {
     "newsbot.middlewares.sourcestats.SourceStatsMiddleware": 860,
     # sees a 3xx before RedirectMiddleware (600) follows it into the duplicate filter
     "newsbot.middlewares.redirectloop.RedirectLoopMiddleware": 610,
+    # Scrapy's own decodes every page in the main process to read its first 4,096 characters
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newsbot.middlewares.metarefresh.HeadMetaRefreshMiddleware": 580,
+}
+DOWNLOAD_HANDLERS = {
+    # idle keep-alive connections closed after NEWSBOT_IDLE_CONNECTION_TIMEOUT, not Twisted's 240 s
+    "http": "newsbot.middlewares.connections.IdleLimitedHTTP11DownloadHandler",
+    "https": "newsbot.middlewares.connections.IdleLimitedHTTP11DownloadHandler",
 }
 EXTENSIONS = {
     "newsbot.pipelines.rejects.RejectsWriter": 100,
