@@ -57,6 +57,7 @@ def test_state_round_trip_and_cap(tmp_path: Path) -> None:
     path = tmp_path / "state" / "templates.json"
     learner.save(path)
     assert json.loads(path.read_text())["version"] == 1
+    assert json.loads(path.read_text()) == learner.to_json()  # written source by source, same JSON
     assert not list(path.parent.glob(".templates-*"))  # no temporary file left behind
     again = TemplateLearner.load(path, TemplateConfig(max_lines=50))
     assert again.documents("meridian") == 40

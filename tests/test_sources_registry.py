@@ -83,7 +83,8 @@ def sources() -> list[Source]:
 
 def test_registry_is_large_enough(sources: list[Source]) -> None:
     assert len(sources) >= 40
-    assert sum(s.enabled for s in sources) >= 12
+    # enabled = its address was confirmed in a citable document (see the file's header)
+    assert sum(s.enabled for s in sources) >= 40
 
 
 def test_ids_are_unique(sources: list[Source]) -> None:
@@ -114,7 +115,7 @@ def test_language_coverage(sources: list[Source]) -> None:
     covered = {lang for s in sources for lang in s.languages}
     assert LANGUAGES <= covered, f"missing languages: {sorted(LANGUAGES - covered)}"
     enabled = {lang for s in sources if s.enabled for lang in s.languages}
-    assert len(enabled) >= 5, f"enabled sources speak only {sorted(enabled)}"
+    assert LANGUAGES <= enabled, f"no enabled source in {sorted(LANGUAGES - enabled)}"
 
 
 def test_regions_use_the_vocabulary(sources: list[Source]) -> None:
@@ -128,6 +129,8 @@ def test_every_theatre_is_covered(sources: list[Source]) -> None:
     assert THEATRES <= covered, f"theatres without a source: {sorted(THEATRES - covered)}"
     enabled = {r for s in sources if s.enabled for r in s.regions}
     assert "global" in enabled
+    # Myanmar: no outlet's feed address could be confirmed from a citable document yet.
+    assert THEATRES - {"myanmar"} <= enabled, f"no enabled source for {sorted(THEATRES - enabled)}"
 
 
 def test_every_theatre_has_a_local_or_regional_source(sources: list[Source]) -> None:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from newsbot.clean.text import normalise, words
-from newsbot.storage.atomic import atomic_write_bytes
+from newsbot.storage.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
 
@@ -222,20 +222,19 @@ class TemplateLearner:
 
     # --- persistence ----------------------------------------------------------------------------
 
-    def to_json(self) -> dict[str, Any]:
-        order = sorted(self.sources, key=lambda s: self._active.get(s, 0))
+    def _order(self) -> list[str]:
+        return sorted(self.sources, key=lambda s: self._active.get(s, 0))
+
+    def _source_json(self, name: str) -> dict[str, Any]:
+        st = self.sources[name]
         return {
-            "version": STATE_VERSION,
-            "sources": {
-                s: {
-                    "docs": st.docs,
-                    "recent": [f"{k:016x}" for k in st.recent],
-                    "lines": {f"{k:016x}": list(_unpack(v)) for k, v in st.lines.items()},
-                }
-                for s in order
-                for st in (self.sources[s],)
-            },
+            "docs": st.docs,
+            "recent": [f"{k:016x}" for k in st.recent],
+            "lines": {f"{k:016x}": list(_unpack(v)) for k, v in st.lines.items()},
         }
+
+    def to_json(self) -> dict[str, Any]:
+        return {"version": STATE_VERSION, "sources": {s: self._source_json(s) for s in self._order()}}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], config: TemplateConfig | None = None) -> TemplateLearner:
@@ -254,8 +253,16 @@ class TemplateLearner:
         return learner
 
     def save(self, path: Path) -> None:
-        """Write the state atomically: a reader (or a crash) never sees half a file."""
-        atomic_write_bytes(path, json.dumps(self.to_json(), separators=(",", ":")).encode("utf-8"))
+        """Write the state atomically: a reader (or a crash) never sees half a file.
+
+        Written one source at a time: the JSON form of every source at once was a spike of tens
+        of MB at the end of a crawl of a hundred sources."""
+        with atomic_write(path) as fh:
+            fh.write(b'{"version":%d,"sources":{' % STATE_VERSION)
+            for i, name in enumerate(self._order()):
+                entry = json.dumps({name: self._source_json(name)}, separators=(",", ":"))[1:-1]
+                fh.write((("," if i else "") + entry).encode("utf-8"))
+            fh.write(b"}}")
 
     @classmethod
     def load(cls, path: Path, config: TemplateConfig | None = None) -> TemplateLearner:
