@@ -241,3 +241,13 @@ def test_index_finds_copies_across_pending_flushes_and_merges_and_keeps_python_s
         copy[:3] = 0  # a near copy
         m = index.add(f"{10_000 + i:032x}", copy)
         assert m is not None and m.id == f"{i:032x}"
+
+
+@pytest.mark.parametrize(("na", "nb"), [(0, 0), (0, 5), (5, 0), (1000, 37), (37, 1000)])
+def test_merge_sorted_equals_sorting_the_concatenation(na: int, nb: int) -> None:
+    from newsbot.identify.neardup import merge_sorted
+
+    rng = np.random.default_rng(na * 7 + nb)
+    a = np.sort(rng.integers(0, 50, na, dtype=np.uint64))  # small range: many repeats
+    b = np.sort(rng.integers(0, 50, nb, dtype=np.uint64))
+    assert merge_sorted(a, b).tolist() == sorted(a.tolist() + b.tolist())

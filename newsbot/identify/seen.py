@@ -136,9 +136,8 @@ class SeenStore:
                     self._added.add(h)
         if len(self._added) >= _ADDED_MAX:
             # A Python int in a set costs ~60 bytes, 8 in the array: fold them in now and then.
-            merged = np.concatenate([self._sorted, np.fromiter(self._added, dtype=np.uint64)])
-            merged.sort()
-            self._sorted = merged
+            added = np.sort(np.fromiter(self._added, dtype=np.uint64))
+            self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, added), added)
             self._added = set()
 
     # --- building --------------------------------------------------------------------------
