@@ -24,13 +24,13 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DropItem, NotConfigured
 
 from newsbot import prepared
 from newsbot.config.paths import resolve, settings_path
 from newsbot.identify.neardup import NearDupParams
 from newsbot.worker_jobs import AnalysisPlan, analyse_text
-from newsbot.workers import get_runner
+from newsbot.workers import WorkerTimeout, get_runner
 
 
 def text_of(a: ItemAdapter) -> str:
@@ -78,9 +78,13 @@ class AnalysisPipeline:
         a = ItemAdapter(item)
         paragraphs = list(a.get("paragraphs") or [])
         title, text, declared = a.get("title"), text_of(a), declared_language(a)
-        res = await get_runner(self.crawler).run(
-            analyse_text, title, text, declared, a.get("language"), self.plan
-        )
+        try:
+            res = await get_runner(self.crawler).run(
+                analyse_text, title, text, declared, a.get("language"), self.plan
+            )
+        except WorkerTimeout as exc:
+            self.crawler.stats.inc_value("newsbot/analysis/timeout")
+            raise DropItem(f"analysis_timeout: {exc}") from exc
         if res.language is not None:
             prepared.offer(a, "language", (title, text, declared), res.language)
         if res.relevance_language is not None:
