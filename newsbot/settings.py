@@ -95,6 +95,9 @@ EXTENSIONS = {
     "newsbot.extensions.outputlock.OutputLockExtension": 2,
     "newsbot.extensions.summary.RunSummary": 200,
     "newsbot.extensions.progress.TerminalProgress": 300,
+    "newsbot.extensions.reactorlag.ReactorLag": 400,
+    # last: freezes what every component above loaded when the spider opens
+    "newsbot.extensions.gcfreeze.FreezeStartupObjects": 1000,
 }
 
 FEED_EXPORTERS = {"parquet": "newsbot.storage.exporter.ParquetItemExporter"}

@@ -233,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     if code != 0:
         print(f"crawl failed with exit code {code}; log: {tmp / 'crawl.log'}", file=sys.stderr)
         return 1
+    summary = json.loads(next((tmp / "out" / "runs").glob("*.json")).read_text(encoding="utf-8"))
     table = ds.dataset(tmp / "out" / "articles", format="parquet", partitioning="hive").to_table(
         columns=["url", "body"]
     )
@@ -254,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         # where the CPU went: the main process (Scrapy, stateful stages, storage), the workers
         "main_cpu_ms_per_page": round(1000 * main_cpu / args.pages, 1),
         "workers_cpu_ms_per_page": round(1000 * children_cpu / args.pages, 1),
+        # the main thread's longest stall during the crawl, and stalls over 100 ms
+        "reactor_max_lag_ms": summary["reactor"]["max_lag_ms"],
+        "reactor_lags_over_100ms": summary["reactor"]["lags_over_100ms"],
         "pipeline_f1": round(pipe.f1, 4),
         "bare_trafilatura_f1": round(bare_f1, 4),
     }

@@ -113,6 +113,11 @@ def build_summary(stats: dict[str, Any], *, run: str, spider: str, reason: str |
             "log_errors": stats.get("log_count/ERROR", 0),
         },
         "sources": sources,
+        # the main thread's longest stall (newsbot.extensions.reactorlag)
+        "reactor": {
+            "max_lag_ms": stats.get("newsbot/reactor/max_lag_ms"),
+            "lags_over_100ms": stats.get("newsbot/reactor/lags_over_100ms", 0),
+        },
         "versions": {
             "newsbot": __version__,
             "scrapy": scrapy.__version__,
