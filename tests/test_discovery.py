@@ -66,7 +66,7 @@ def test_broken_feed_keeps_what_it_can_read() -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"<html><body><h1>Not a feed</h1></body></html>", b"\x00\x01\x02binary", b"{\"json\": true}"],
+    [b"", b"<html><body><h1>Not a feed</h1></body></html>", b"\x00\x01\x02binary", b'{"json": true}'],
 )
 def test_not_a_feed(body: bytes) -> None:
     with pytest.raises(FeedError):
@@ -146,8 +146,7 @@ def test_entity_expansion_is_not_performed() -> None:
 
 def test_robots_sitemap_lines() -> None:
     robots = (
-        b"User-agent: *\nDisallow: /search\n"
-        b"Sitemap: https://a.example.com/sitemap.xml\nsitemap: /news.xml\n"
+        b"User-agent: *\nDisallow: /search\nSitemap: https://a.example.com/sitemap.xml\nsitemap: /news.xml\n"
     )
     assert sitemaps_from_robots(robots, "https://a.example.com/robots.txt") == [
         "https://a.example.com/sitemap.xml",

@@ -93,7 +93,6 @@ class _PackedDetectorFactory(DetectorFactory):  # type: ignore[misc]
                 row = probs[word] = array("f", _ZERO) * langsize
             row[index] = freq / profile.n_words[length - 1]
 
-
     def _create_detector(self) -> Detector:
         if not self.langlist:
             return super()._create_detector()  # raises langdetect's own error
