@@ -15,8 +15,8 @@ from __future__ import annotations
 from array import array
 from dataclasses import dataclass, field
 
-from newsbot.clean.duplicates import DuplicateResult, remove_duplicates
-from newsbot.clean.rules import RulesResult, apply_rule_files
+from newsbot.clean.rules import cached_rules
+from newsbot.clean.stages import CleanResult, clean_paragraphs
 from newsbot.clean.templates import LineFacts, line_facts
 from newsbot.enrich.language import UNDETERMINED, LanguageGuess, detect_language, iso639_1, sample_text
 from newsbot.enrich.relevance import score_with_lexicon
@@ -29,12 +29,9 @@ from newsbot.storage.text import clean_text, count_words
 @dataclass
 class CleanedPage:
     article: ExtractedArticle
-    #: computed from ``article.paragraphs`` (None: the stage is off or there was no text)
-    duplicates: DuplicateResult | None = None
-    #: computed from the paragraphs the duplicates stage left
-    rules: RulesResult | None = None
-    #: the paragraphs after both stages, and their template facts
-    paragraphs: list[str] = field(default_factory=list)
+    #: the stateless clean stages on ``article.paragraphs``, each stage's result included
+    cleaned: CleanResult
+    #: template facts of the cleaned paragraphs
     facts: dict[str, LineFacts] = field(default_factory=dict)
 
 
@@ -54,18 +51,15 @@ def extract_and_clean(
     if isinstance(html, bytes):
         html = decode_html(html, content_type)[1]
     art = extract_page(html, url, hints)
-    page = CleanedPage(art)
-    paragraphs = art.paragraphs
-    if duplicates and paragraphs:
-        page.duplicates = remove_duplicates(paragraphs, title=art.title, description=art.description)
-        if page.duplicates.removed:
-            paragraphs = page.duplicates.paragraphs
-    if rule_paths is not None and paragraphs:
-        page.rules = apply_rule_files(rule_paths, paragraphs, art.authors)
-        paragraphs = page.rules.paragraphs
-    page.paragraphs = paragraphs
-    page.facts = line_facts(paragraphs)
-    return page
+    cleaned = clean_paragraphs(
+        art.paragraphs,
+        title=art.title,
+        description=art.description,
+        rules=cached_rules(rule_paths) if rule_paths is not None else None,
+        duplicates=duplicates,
+        authors=art.authors,
+    )
+    return CleanedPage(art, cleaned, line_facts(cleaned.paragraphs))
 
 
 @dataclass

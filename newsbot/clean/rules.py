@@ -340,21 +340,29 @@ def resolve_rule_paths(setting: str | Sequence[str] | None) -> list[Path]:
 
 
 @functools.lru_cache(maxsize=8)
-def _cached_rules(paths: tuple[str, ...]) -> RuleSet:
+def cached_rules(paths: tuple[str, ...]) -> RuleSet:
+    """The rules of ``paths``, loaded once per process."""
     return load_rules(paths)
+
+
+def apply_rules(
+    rules: RuleSet, paragraphs: Sequence[str], authors: Sequence[str] | None = None
+) -> RulesResult:
+    """The boilerplate-rules stage: the rules, then, with the record's ``authors``, their byline
+    and bio (:mod:`newsbot.clean.authors`; categories ``byline``, ``author_bio``)."""
+    res = rules.apply(paragraphs)
+    if authors:
+        by_author = remove_author_lines(res.paragraphs, authors)
+        res = RulesResult(by_author.paragraphs, res.removed + by_author.removed)
+    return res
 
 
 def apply_rule_files(
     paths: tuple[str, ...], paragraphs: Sequence[str], authors: Sequence[str] | None = None
 ) -> RulesResult:
-    """Apply the rules of ``paths`` (loaded once per process): what a worker process runs, so that
-    the compiled rules are not sent along with every page. With the record's ``authors``, their
-    byline and bio go too (:mod:`newsbot.clean.authors`; categories ``byline``, ``author_bio``)."""
-    res = _cached_rules(paths).apply(paragraphs)
-    if authors:
-        by_author = remove_author_lines(res.paragraphs, authors)
-        res = RulesResult(by_author.paragraphs, res.removed + by_author.removed)
-    return res
+    """:func:`apply_rules` with the rules of ``paths``: what a worker process runs, so that the
+    compiled rules are not sent along with every page."""
+    return apply_rules(cached_rules(paths), paragraphs, authors)
 
 
 def default_ruleset() -> RuleSet:

@@ -1,7 +1,7 @@
 """The stateless clean stages as one pure function, for worker processes.
 
-:func:`clean_paragraphs` runs, in the pipelines' order, duplicate removal, the boilerplate rules
-and, when the record's author names are given, the removal of their byline and bio
+:func:`clean_paragraphs` runs, in the pipelines' order, duplicate removal and the boilerplate
+rules with, when the record's author names are given, the removal of their byline and bio
 (:mod:`.authors`). Template learning (state per source) and the quality verdict stay in the
 pipelines, in the main process.
 """
@@ -11,9 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from newsbot.clean.authors import remove_author_lines
-from newsbot.clean.duplicates import remove_duplicates
-from newsbot.clean.rules import RuleSet
+from newsbot.clean.duplicates import DuplicateResult, remove_duplicates
+from newsbot.clean.rules import RuleSet, RulesResult, apply_rules
 
 
 @dataclass
@@ -21,6 +20,9 @@ class CleanResult:
     paragraphs: list[str]
     #: (stage, text): stage is ``duplicates/<kind>`` or ``rules/<category>``
     removed: list[tuple[str, str]] = field(default_factory=list)
+    #: each stage's own result (None: the stage was off or had no text)
+    duplicates: DuplicateResult | None = None
+    rules: RulesResult | None = None
 
 
 def clean_paragraphs(
@@ -32,24 +34,20 @@ def clean_paragraphs(
     duplicates: bool = True,
     authors: Sequence[str] | None = None,
 ) -> CleanResult:
-    """Duplicates, then rules, then the authors' byline and bio: exactly what DuplicateTextPipeline
-    and BoilerplateRulesPipeline do in a crawl, so the cleaning benchmark measures the crawl's
-    cleaning. Rules run after deduplication so
-    that a marker stripped from one copy of a repeated paragraph cannot make the two copies differ;
-    author bios last, because "first or last paragraph" means once the page chrome around them
-    (a share row after the bio, a read-time line before it) is gone."""
-    out = list(paragraphs)
-    removed: list[tuple[str, str]] = []
-    if duplicates:
-        dup = remove_duplicates(out, title=title, description=description)
-        out = dup.paragraphs
-        removed.extend((f"duplicates/{kind}", text) for kind, text in dup.removed)
-    if rules is not None and len(rules):
-        res = rules.apply(out)
-        out = res.paragraphs
-        removed.extend((f"rules/{cat}", text) for cat, text in res.removed)
-    if authors:
-        res_authors = remove_author_lines(out, authors)
-        out = res_authors.paragraphs
-        removed.extend((f"rules/{kind}", text) for kind, text in res_authors.removed)
-    return CleanResult(out, removed)
+    """Duplicates, then rules with the authors' byline and bio: exactly what DuplicateTextPipeline
+    and BoilerplateRulesPipeline do in a crawl (the extraction worker runs this for them, and the
+    cleaning benchmark measures it). Rules run after deduplication so that a marker stripped from
+    one copy of a repeated paragraph cannot make the two copies differ; author bios last, because
+    "first or last paragraph" means once the page chrome around them (a share row after the bio,
+    a read-time line before it) is gone. Like the pipelines, a stage is skipped when no text is left.
+    """
+    res = CleanResult(list(paragraphs))
+    if duplicates and res.paragraphs:
+        res.duplicates = remove_duplicates(res.paragraphs, title=title, description=description)
+        res.paragraphs = res.duplicates.paragraphs
+        res.removed.extend((f"duplicates/{kind}", text) for kind, text in res.duplicates.removed)
+    if rules is not None and res.paragraphs:
+        res.rules = apply_rules(rules, res.paragraphs, authors)
+        res.paragraphs = res.rules.paragraphs
+        res.removed.extend((f"rules/{cat}", text) for cat, text in res.rules.removed)
+    return res

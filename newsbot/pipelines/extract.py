@@ -88,14 +88,11 @@ class ExtractPipeline:
             is_article_markup=art.is_article_markup,
         )
         a["hints"] = hints
-        if page.duplicates is not None:
-            dup_input = (art.paragraphs, art.title, art.description)
-            prepared.offer(a, "duplicates", dup_input, page.duplicates)
-        if page.rules is not None:
-            rules_input = (
-                page.duplicates.paragraphs if page.duplicates and page.duplicates.removed else art.paragraphs,
-                art.authors,
-            )
-            prepared.offer(a, "rules", rules_input, page.rules)
-        prepared.offer(a, "templates", page.paragraphs, page.facts)
+        cleaned = page.cleaned
+        if cleaned.duplicates is not None:
+            prepared.offer(a, "duplicates", (art.paragraphs, art.title, art.description), cleaned.duplicates)
+        if cleaned.rules is not None:
+            rules_input = cleaned.duplicates.paragraphs if cleaned.duplicates else art.paragraphs
+            prepared.offer(a, "rules", (rules_input, art.authors), cleaned.rules)
+        prepared.offer(a, "templates", cleaned.paragraphs, page.facts)
         return item

@@ -13,8 +13,6 @@ from newsbot.identify.shingles import content_hash
 from newsbot.run import run_id
 from newsbot.storage.text import clean_text, count_words
 
-__all__ = ["FinalizePipeline", "count_words"]
-
 
 class FinalizePipeline:
     def __init__(self, crawler: Crawler) -> None:

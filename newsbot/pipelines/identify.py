@@ -29,7 +29,6 @@ Settings: ``NEWSBOT_IDENTIFY_ENABLED``, ``NEWSBOT_SEEN_ENABLED``, ``NEWSBOT_REFE
 from __future__ import annotations
 
 import logging
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -46,11 +45,11 @@ from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, Signatur
 from newsbot.identify.seen import get_seen
 from newsbot.identify.shingles import content_hash, signature_input
 from newsbot.run import output_dir, state_dir
+from newsbot.storage.text import count_words
 from newsbot.workers import get_runner
 
 logger = logging.getLogger(__name__)
 
-_WORD = re.compile(r"\w+")
 STATE_FILE = "neardup.npz"
 # Files modified this close before the state was saved may not be in it (coarse mtimes, a flush
 # racing the save); re-reading them is harmless because known ids are skipped.
@@ -83,7 +82,7 @@ class IdentityPipeline:
         if not a.get("content_hash"):  # FinalizePipeline sets both; not when run on its own
             body = body_of(a)
             a["content_hash"] = content_hash(body)
-            a["word_count"] = len(_WORD.findall(body))
+            a["word_count"] = count_words(body)
         if self.seen is None:
             return item
         variants = {canonical, canonicalize(url)}
