@@ -57,11 +57,13 @@ def _tree(pid: int) -> dict[int, tuple[int, float]]:
 
 
 class PeakSampler(threading.Thread):
-    """Peak RSS of a process tree, and the CPU time each of its processes used (last reading)."""
+    """Peak RSS of a process tree and of its root alone, the root's peak number of open file
+    descriptors (sockets included), and the CPU time each process used (last reading)."""
 
     def __init__(self, pid: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval = pid, interval
+        self.peak = self.main_peak = self.main_fds = 0
         self.cpu: dict[int, float] = {}
         self._stop_event = threading.Event()
 
@@ -69,9 +71,22 @@ class PeakSampler(threading.Thread):
         while not self._stop_event.is_set():
             tree = _tree(self.pid)
             self.peak = max(self.peak, sum(rss for rss, _cpu in tree.values()))
+            self.main_peak = max(self.main_peak, tree.get(self.pid, (0, 0.0))[0])
+            try:
+                self.main_fds = max(self.main_fds, len(os.listdir(f"/proc/{self.pid}/fd")))
+            except OSError:
+                pass  # the process has just ended
             for p, (_rss, cpu) in tree.items():
                 self.cpu[p] = max(cpu, self.cpu.get(p, 0.0))
             time.sleep(self.interval)
+
+    @property
+    def main_cpu(self) -> float:
+        return self.cpu.get(self.pid, 0.0)
+
+    @property
+    def children_cpu(self) -> float:
+        return sum(cpu for p, cpu in self.cpu.items() if p != self.pid)
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -168,11 +183,8 @@ def build_site(pages: list[AebPage], n: int, root: Path) -> list[str]:
     return outlets
 
 
-def crawl(
-    sitemaps: list[str], out: Path, workers: int | None, log: Path
-) -> tuple[float, int, int, float, float]:
-    """Run ``scrapy crawl news`` in a subprocess; returns (seconds, peak tree RSS, exit code,
-    CPU seconds of the main process, CPU seconds of its child processes)."""
+def crawl(sitemaps: list[str], out: Path, workers: int | None, log: Path) -> tuple[float, int, PeakSampler]:
+    """Run ``scrapy crawl news`` in a subprocess; returns (seconds, exit code, what was sampled)."""
     cmd = [
         sys.executable, "-m", "scrapy", "crawl", "news",
         "-a", "sitemaps=" + ",".join(sitemaps),
@@ -193,9 +205,7 @@ def crawl(
         sampler.start()
         code = proc.wait()
         sampler.stop()
-    main_cpu = sampler.cpu.get(proc.pid, 0.0)
-    children_cpu = sum(cpu for p, cpu in sampler.cpu.items() if p != proc.pid)
-    return time.perf_counter() - start, sampler.peak, code, main_cpu, children_cpu
+    return time.perf_counter() - start, code, sampler
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,9 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     outlets = build_site(pages, args.pages, tmp / "site")
     with DemoServer(tmp / "site") as server:
         sitemaps = [f"{server.base_urls[o]}/sitemap.xml" for o in outlets]
-        seconds, peak, code, main_cpu, children_cpu = crawl(
-            sitemaps, tmp / "out", args.workers, tmp / "crawl.log"
-        )
+        seconds, code, sampled = crawl(sitemaps, tmp / "out", args.workers, tmp / "crawl.log")
     bare_after, _ = bare_trafilatura(pages, args.bare_calls)
     bare_pps = (bare_before + bare_after) / 2
     if code != 0:
@@ -251,10 +259,12 @@ def main(argv: list[str] | None = None) -> int:
         "bare_trafilatura_pages_per_s": round(bare_pps, 1),
         "bare_trafilatura_before_after": f"{bare_before:.1f} / {bare_after:.1f}",
         "speedup": round(pps / bare_pps, 2),
-        "peak_rss_mb": round(peak / 2**20, 1),
+        "peak_rss_mb": round(sampled.peak / 2**20, 1),
+        "main_peak_rss_mb": round(sampled.main_peak / 2**20, 1),
+        "main_peak_open_fds": sampled.main_fds,
         # where the CPU went: the main process (Scrapy, stateful stages, storage), the workers
-        "main_cpu_ms_per_page": round(1000 * main_cpu / args.pages, 1),
-        "workers_cpu_ms_per_page": round(1000 * children_cpu / args.pages, 1),
+        "main_cpu_ms_per_page": round(1000 * sampled.main_cpu / args.pages, 1),
+        "workers_cpu_ms_per_page": round(1000 * sampled.children_cpu / args.pages, 1),
         # the main thread's longest stall during the crawl, and stalls over 100 ms
         "reactor_max_lag_ms": summary["reactor"]["max_lag_ms"],
         "reactor_lags_over_100ms": summary["reactor"]["lags_over_100ms"],
