@@ -29,21 +29,9 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newsbot import prepared
 from newsbot.config.paths import resolve, settings_path
 from newsbot.identify.neardup import NearDupParams
+from newsbot.pipelines.enrich import declared_language, text_of
 from newsbot.worker_jobs import AnalysisPlan, analyse_text
 from newsbot.workers import WorkerTimeout, get_runner
-
-
-def text_of(a: ItemAdapter) -> str:
-    """The text the enrich stages read: the cleaned paragraphs, or ``body`` for API records."""
-    paragraphs = a.get("paragraphs") or []
-    if paragraphs:
-        return "\n".join(paragraphs)
-    return a.get("body") or ""
-
-
-def declared_language(a: ItemAdapter) -> str | None:
-    hints = a.get("hints") or {}
-    return a.get("declared_language") or hints.get("language")
 
 
 class AnalysisPipeline:

@@ -41,7 +41,6 @@ from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
 from newsbot.enrich.language import detect_language, iso639_1, sample_text
 from newsbot.enrich.relevance import Lexicon, load_lexicon, score_with_lexicon
-from newsbot.pipelines.analysis import declared_language, text_of
 from newsbot.worker_jobs import relevance_language
 from newsbot.workers import get_runner
 
@@ -62,6 +61,19 @@ def _languages_setting(settings: BaseSettings) -> frozenset[str]:
             raise ConfigError("NEWSBOT_LANGUAGES", None, f"{raw!r} is not an ISO 639-1 language code")
         wanted.add(code)
     return frozenset(wanted)
+
+
+def text_of(a: ItemAdapter) -> str:
+    """The text the enrich stages read: the cleaned paragraphs, or ``body`` for API records."""
+    paragraphs = a.get("paragraphs") or []
+    if paragraphs:
+        return "\n".join(paragraphs)
+    return a.get("body") or ""
+
+
+def declared_language(a: ItemAdapter) -> str | None:
+    hints = a.get("hints") or {}
+    return a.get("declared_language") or hints.get("language")
 
 
 class LanguagePipeline:
