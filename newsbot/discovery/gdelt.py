@@ -21,7 +21,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
+
+from w3lib.url import add_or_replace_parameters
 
 from newsbot.discovery.entry import DiscoveredEntry
 
@@ -168,8 +170,7 @@ def artlist_url(api_url: str, query: str, window: TimeSlice, max_records: int, s
         "enddatetime": format_api_time(window.end),
         "sort": sort,
     }
-    sep = "&" if urlsplit(api_url).query else "?"
-    return api_url + sep + urlencode(params)
+    return add_or_replace_parameters(api_url, params)
 
 
 def parse_seendate(value: Any) -> datetime | None:

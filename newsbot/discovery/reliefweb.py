@@ -224,3 +224,12 @@ def parse_report(record: dict[str, Any]) -> Report | None:
         primary_country=primary.get("iso3") if isinstance(primary.get("iso3"), str) else None,
         formats=_names(f.get("format")),
     )
+
+
+def parse_reports(body: bytes) -> tuple[int, list[Report | None]]:
+    """One answer: its ``totalCount`` and each record as a :class:`Report` (None: no usable URL).
+
+    Parses every report's HTML body (up to a thousand a page): the spider runs this in a worker
+    process, not on the reactor thread."""
+    page = parse_page(body)
+    return page.total, [parse_report(record) for record in page.reports]

@@ -136,6 +136,26 @@ class NewsbotSpider(Spider):
         if source:
             self.crawler.stats.inc_value(f"newsbot/source/{source}/{key}", n)
 
+    def admit(self, url: str, language: str | None, source: str) -> bool:
+        """Whether a listed article goes on: not in an unwanted language, not already listed in
+        this run, not already stored. Counted per source under ``discovery/...``."""
+        if not hasattr(self, "_scheduled"):
+            self._setup_discovery()
+        self._inc("discovery/listed", source)
+        if self._languages and language and language not in self._languages:
+            self._inc("discovery/skipped_language", source)
+            return False
+        key = self._canonical(url)
+        if key in self._scheduled:
+            self._inc("discovery/skipped_queued", source)
+            return False
+        if self._seen is not None and url in self._seen:
+            self._inc("discovery/skipped_stored", source)
+            return False
+        self._scheduled.add(key)
+        self._inc("discovery/requested", source)
+        return True
+
     def article_request(
         self,
         entry: DiscoveredEntry,
@@ -145,21 +165,8 @@ class NewsbotSpider(Spider):
         discovered_from: str | None,
     ) -> Request | None:
         """A request for the article, or None if it is filtered, already stored or already queued."""
-        if not hasattr(self, "_scheduled"):
-            self._setup_discovery()
-        self._inc("discovery/listed", source)
-        if self._languages and entry.language and entry.language not in self._languages:
-            self._inc("discovery/skipped_language", source)
+        if not self.admit(entry.url, entry.language, source):
             return None
-        key = self._canonical(entry.url)
-        if key in self._scheduled:
-            self._inc("discovery/skipped_queued", source)
-            return None
-        if self._seen is not None and entry.url in self._seen:
-            self._inc("discovery/skipped_stored", source)
-            return None
-        self._scheduled.add(key)
-        self._inc("discovery/requested", source)
         return Request(
             entry.url,
             callback=self.parse_article,

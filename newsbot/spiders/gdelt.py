@@ -20,7 +20,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response
@@ -37,12 +36,6 @@ from newsbot.spiders.base import ad_hoc_source
 logger = logging.getLogger(__name__)
 
 DEFAULT_QUERY = '(airstrike OR shelling OR ceasefire OR "armed clashes" OR militia OR "killed in fighting")'
-
-
-def _netloc(url: str) -> str:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").removeprefix("www.")
-    return f"{host}:{parts.port}" if host and parts.port else host
 
 
 @dataclass(frozen=True)
@@ -125,25 +118,22 @@ class GdeltSpider(ApiSpider):
     stats_prefix = "newsbot/gdelt"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        known = {k: v for k, v in kwargs.items() if k in GdeltArgs.KNOWN}
-        super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in GdeltArgs.KNOWN})
+        super().__init__(*args)
         try:
-            self.args = GdeltArgs.parse(known)
+            self.args = GdeltArgs.parse(dict(kwargs))  # rejects an unknown argument, naming it
         except ConfigError as exc:
             logger.error("newsbot: %s", exc)
             raise
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> GdeltSpider:
-        unknown = sorted(set(kwargs) - set(GdeltArgs.KNOWN))
-        if unknown:
-            exc = ConfigError(
-                "spider argument", unknown[0], f"unknown argument (known: {', '.join(GdeltArgs.KNOWN)})"
-            )
-            logger.error("newsbot: %s", exc)
-            raise exc
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.registry = spider._load_registry()
+        # host[:port] -> source, built once (the first source listing a site wins)
+        spider.source_by_site = {}
+        for src in spider.registry.values():
+            for u in (src.homepage, *src.feeds, *src.sitemaps):
+                spider.source_by_site.setdefault(ad_hoc_source(u), src)
         return spider
 
     def _load_registry(self) -> dict[str, Source]:
@@ -166,11 +156,9 @@ class GdeltSpider(ApiSpider):
         Compared on host and port: outlets served side by side on one host (loopback test sites,
         a CMS on several ports) stay apart; on the web the port is the default and drops out.
         """
-        where = _netloc(url)
-        for src in self.registry.values():
-            if where and where in {_netloc(u) for u in (src.homepage, *src.feeds, *src.sitemaps)}:
-                return src.id, src
-        return ad_hoc_source(url), None
+        site = ad_hoc_source(url)
+        src = self.source_by_site.get(site)
+        return (src.id, src) if src is not None else (site, None)
 
     async def start(self) -> AsyncIterator[Any]:
         self._setup_discovery()

@@ -21,16 +21,18 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response
+from w3lib.url import add_or_replace_parameters
 
 from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
 from newsbot.discovery import reliefweb as api
 from newsbot.items import ArticleItem
 from newsbot.spiders.api import RETRY_STATUSES, ApiSpider
+from newsbot.workers import WorkerTimeout, get_runner
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +115,6 @@ class ReliefWebSpider(ApiSpider):
     stats_prefix = "newsbot/reliefweb"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._raw_args = {k: v for k, v in kwargs.items() if k in ReliefWebArgs.KNOWN}
         super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in ReliefWebArgs.KNOWN})
 
     @classmethod
@@ -121,9 +122,7 @@ class ReliefWebSpider(ApiSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Parsed here, not in __init__, because the appname may come from a setting.
         try:
-            spider.args = ReliefWebArgs.parse(
-                {k: v for k, v in kwargs.items()}, crawler.settings.get("NEWSBOT_RELIEFWEB_APPNAME")
-            )
+            spider.args = ReliefWebArgs.parse(dict(kwargs), crawler.settings.get("NEWSBOT_RELIEFWEB_APPNAME"))
         except ConfigError as exc:
             logger.error("newsbot: %s", exc)
             raise
@@ -151,10 +150,9 @@ class ReliefWebSpider(ApiSpider):
             until=a.until,
             query=a.query,
         )
-        sep = "&" if urlsplit(self.api_url).query else "?"
         self._stat("calls")
         yield Request(
-            f"{self.api_url}{sep}{urlencode({'appname': a.appname})}",
+            add_or_replace_parameters(self.api_url, {"appname": a.appname}),
             method="POST",
             body=json.dumps(body),
             headers={"Content-Type": "application/json", "Accept": "application/json"},
@@ -173,7 +171,7 @@ class ReliefWebSpider(ApiSpider):
 
     def _listing_url(self, offset: int) -> str:
         """The call as recorded in ``discovered_from``: without the appname, which is an account."""
-        return f"{self.api_url}?{urlencode({'offset': offset, 'limit': self.args.limit})}"
+        return add_or_replace_parameters(self.api_url, {"offset": str(offset), "limit": str(self.args.limit)})
 
     async def parse_api(self, response: Response) -> AsyncIterator[Any]:
         offset = response.meta["newsbot_offset"]
@@ -187,37 +185,30 @@ class ReliefWebSpider(ApiSpider):
             return
         self.pages_read += 1
         try:
-            page = api.parse_page(response.body)
-        except api.ReliefWebError as exc:
+            total, reports = await get_runner(self.crawler).run(api.parse_reports, response.body)
+        except (api.ReliefWebError, WorkerTimeout) as exc:
             logger.error("ReliefWeb: unusable answer at offset %d: %s", offset, exc)
             self._stat("errors")
             for request in self.next_calls(response.meta):
                 yield request
             return
-        self.total = page.total
-        self._stat("reports", len(page.reports))
-        for record in page.reports:
-            item = self._item(record, offset)
+        self.total = total
+        self._stat("reports", len(reports))
+        for report in reports:
+            item = self._item(report, offset)
             if item is not None:
                 yield item
-        following = offset + len(page.reports)
-        if page.reports and following < page.total:
+        following = offset + len(reports)
+        if reports and following < total:
             for request in self._page_request(following):
                 yield request
 
-    def _item(self, record: dict[str, Any], offset: int) -> ArticleItem | None:
-        report = api.parse_report(record)
+    def _item(self, report: api.Report | None, offset: int) -> ArticleItem | None:
         if report is None:
             self._stat("skipped_no_url")
             return None
-        self._inc("discovery/listed", SOURCE_ID)
-        if self._seen is not None and report.url in self._seen:
-            self._inc("discovery/skipped_stored", SOURCE_ID)
+        if not self.admit(report.url, report.language, SOURCE_ID):
             return None
-        if self._languages and report.language and report.language not in self._languages:
-            self._inc("discovery/skipped_language", SOURCE_ID)
-            return None
-        self._inc("discovery/requested", SOURCE_ID)
         hints: dict[str, Any] = {
             "title": report.title,
             "language": report.language,
