@@ -64,9 +64,16 @@ def test_redirect_targets() -> None:
     assert _outcome(mw, *PAGES["in noscript"]) is None
 
 
-def test_the_page_is_not_decoded() -> None:
+def test_the_page_is_not_decoded(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_decoding(self: HtmlResponse) -> str:
+        raise AssertionError("the whole page was decoded")
+
+    monkeypatch.setattr(HtmlResponse, "text", property(no_decoding))
     mw = HeadMetaRefreshMiddleware.from_crawler(get_crawler())
-    request = Request(URL)
-    response = HtmlResponse(URL, body=PAGES["none"][0], request=request)
-    assert mw.process_response(request, response) is response
-    assert getattr(response, "_cached_ubody", None) is None  # TextResponse caches response.text here
+    for body, content_type in PAGES.values():
+        request = Request(URL)
+        response = HtmlResponse(URL, body=body, headers={"Content-Type": content_type}, request=request)
+        mw.process_response(request, response)  # redirects or not, without response.text
+    with pytest.raises(AssertionError, match="decoded"):  # while Scrapy's own middleware decodes it
+        scrapys = MetaRefreshMiddleware.from_crawler(get_crawler())
+        scrapys.process_response(Request(URL), HtmlResponse(URL, body=PAGES["none"][0], request=Request(URL)))

@@ -225,22 +225,27 @@ def test_main_process_modules_do_not_load_scipy() -> None:
     assert out.split() == ["False", "False"]
 
 
-def test_index_finds_copies_across_pending_flushes_and_merges_and_keeps_python_state_small() -> None:
+def test_index_finds_copies_across_pending_flushes_and_merges_and_keeps_python_state_small(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Band entries move dict -> recent sorted array -> main array; lookups must see all three."""
     from newsbot.identify import neardup as nd
 
+    monkeypatch.setattr(nd, "_MERGE_AT", 12_000)  # small, so that this test reaches every level
     index = NearDuplicateIndex()
     rng = np.random.default_rng(7)
     sigs = rng.integers(0, 2**32, size=(1200, index.params.num_perm), dtype=np.uint64)
     for i, sig in enumerate(sigs):
         assert index.add(f"{i:032x}", sig) is None  # random signatures: no match
         assert index._pending_entries < nd._PENDING_MAX
-    assert len(index._recent) or len(index._bands)
-    for i in (0, 1, 599, 1199):  # in the main array, the recent array or still pending
+    # 1,200 documents x 22 bands: some merged into the main array, some recent, some pending
+    assert len(index._bands) and len(index._recent) and index._pending_entries
+    where = {"main": 0, "recent": 900, "pending": 1199}  # documents whose entries sit at each level
+    for level, i in where.items():
         copy = sigs[i].copy()
         copy[:3] = 0  # a near copy
         m = index.add(f"{10_000 + i:032x}", copy)
-        assert m is not None and m.id == f"{i:032x}"
+        assert m is not None and m.id == f"{i:032x}", level
 
 
 @pytest.mark.parametrize(("na", "nb"), [(0, 0), (0, 5), (5, 0), (1000, 37), (37, 1000)])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,24 @@ def _crawl(tmp_path: Path, forget_prepared: bool) -> dict[str, dict[str, Any]]:
     return out
 
 
-def test_prepared_results_equal_what_each_stage_computes(tmp_path: Path) -> None:
+def test_prepared_results_equal_what_each_stage_computes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    taken: Counter[tuple[str, bool]] = Counter()
+    real_take = prepared.take
+
+    def counting_take(a: ItemAdapter, stage: str, inputs: Any) -> Any:
+        result = real_take(a, stage, inputs)
+        taken[stage, result is not prepared.MISSING] += 1
+        return result
+
+    monkeypatch.setattr(prepared, "take", counting_take)
     with_prepared = _crawl(tmp_path / "a", forget_prepared=False)
+    # the prepared path was really taken, by every stage, for every page it reached
+    stages = ("duplicates", "rules", "templates", "language", "relevance", "finalize", "neardup")
+    assert {stage: taken[stage, True] >= 20 for stage in stages} == dict.fromkeys(stages, True)
+    assert {stage: taken[stage, False] for stage in stages} == dict.fromkeys(stages, 0)
+    monkeypatch.setattr(prepared, "take", real_take)
     alone = _crawl(tmp_path / "b", forget_prepared=True)
     assert with_prepared == alone
     stored = [r for r in alone.values() if "body" in r]

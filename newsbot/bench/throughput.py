@@ -268,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         # the main thread's longest stall during the crawl, and stalls over 100 ms
         "reactor_max_lag_ms": summary["reactor"]["max_lag_ms"],
         "reactor_lags_over_100ms": summary["reactor"]["lags_over_100ms"],
+        "reactor_last_lag_over_100ms_at_s": summary["reactor"]["last_lag_over_100ms_at_s"],
         "pipeline_f1": round(pipe.f1, 4),
         "bare_trafilatura_f1": round(bare_f1, 4),
     }

@@ -119,10 +119,12 @@ def _url_entry(node: etree._Element, base: str) -> DiscoveredEntry | None:
 
 
 def sitemaps_from_robots(body: bytes, base: str) -> list[str]:
-    """``Sitemap:`` lines of a robots.txt."""
+    """``Sitemap:`` lines of a robots.txt, as absolute http(s) URLs (others are dropped)."""
     out = []
     for line in body.decode("utf-8", "replace").splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == "sitemap" and value.strip():
-            out.append(urljoin(base, value.strip()))
+            url = urljoin(base, value.strip())
+            if url.startswith(("http://", "https://")):
+                out.append(url)
     return out

@@ -2,8 +2,10 @@
 
 The CPU-heavy stages run in worker processes so that downloads, timeouts and the other pages
 keep moving; this extension checks that they do. A 50 ms timer notes how late each tick fires:
-the largest delay is ``newsbot/reactor/max_lag_ms`` and the ticks more than 100 ms late are
-counted in ``newsbot/reactor/lags_over_100ms`` (both in the run summary and Scrapy's stats).
+the largest delay is ``newsbot/reactor/max_lag_ms``, the ticks more than 100 ms late are
+counted in ``newsbot/reactor/lags_over_100ms`` and the last of them is
+``newsbot/reactor/last_lag_over_100ms_at_s`` seconds after the spider opened (all in the run
+summary and Scrapy's stats).
 ``NEWSBOT_REACTOR_LAG_ENABLED`` (default True) switches it off.
 """
 
@@ -27,7 +29,7 @@ class ReactorLag:
     def __init__(self, crawler: Crawler) -> None:
         self.stats = crawler.stats
         self._timer: task.LoopingCall | None = None
-        self._due = 0.0
+        self._due = self._opened = 0.0
         self.max_lag_ms = 0.0
         self.over_limit = 0
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -40,7 +42,8 @@ class ReactorLag:
         return cls(crawler)
 
     def spider_opened(self) -> None:
-        self._due = time.monotonic() + TICK_SECONDS
+        self._opened = time.monotonic()
+        self._due = self._opened + TICK_SECONDS
         self._timer = task.LoopingCall(self.tick)
         self._timer.start(TICK_SECONDS, now=False)
 
@@ -55,6 +58,7 @@ class ReactorLag:
             logger.info("The reactor ran %.0f ms late (CPU work or a busy machine)", lag_ms)
             self.over_limit += 1
             self.stats.set_value("newsbot/reactor/lags_over_100ms", self.over_limit)
+            self.stats.set_value("newsbot/reactor/last_lag_over_100ms_at_s", round(now - self._opened, 1))
 
     def spider_closed(self) -> None:
         if self._timer is not None and self._timer.running:

@@ -117,6 +117,7 @@ def build_summary(stats: dict[str, Any], *, run: str, spider: str, reason: str |
         "reactor": {
             "max_lag_ms": stats.get("newsbot/reactor/max_lag_ms"),
             "lags_over_100ms": stats.get("newsbot/reactor/lags_over_100ms", 0),
+            "last_lag_over_100ms_at_s": stats.get("newsbot/reactor/last_lag_over_100ms_at_s"),
         },
         "versions": {
             "newsbot": __version__,
