@@ -77,7 +77,7 @@ class AnalysedText:
 
 @dataclass(frozen=True)
 class AnalysisPlan:
-    """Which stages :func:`analyse_text` runs; the crawl's settings decide (see pipelines.prepare)."""
+    """Which stages :func:`analyse_text` runs; the crawl's settings decide (see :mod:`newsbot.pipelines.analysis`)."""
 
     language: bool
     lexicon: str | None

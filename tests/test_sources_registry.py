@@ -395,3 +395,16 @@ def test_main_rejects_bad_input(site: str, tmp_path: Path, capsys: pytest.Captur
     bad.write_text('[[source]]\nid = "x"\n', encoding="utf-8")
     assert main(["--sources", str(bad)]) == 2
     assert "bad.toml:1: field 'name': is required" in capsys.readouterr().err
+
+
+def test_sources_check_summary_counts_without_fetching(capsys: pytest.CaptureFixture[str]) -> None:
+    import tomllib
+
+    shipped = Path(__file__).resolve().parents[1] / "settings" / "sources.toml"
+    raw = tomllib.loads(shipped.read_text(encoding="utf-8"))["source"]
+    enabled = [s for s in raw if s.get("enabled", True)]
+    assert main(["--summary", "--sources", str(shipped)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"sources: {len(raw)}, enabled: {len(enabled)}, disabled: {len(raw) - len(enabled)}"
+    ar = sum("ar" in s["languages"] for s in enabled)
+    assert f"ar {ar}" in lines[1].split(": ", 1)[1].split(", ")

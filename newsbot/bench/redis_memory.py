@@ -60,6 +60,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"seen-URL hashes (with day):      {(after_seen - after_fp) * per_m:6.1f} MB per million URLs "
               f"({args.n / seen_secs:,.0f}/s)")  # fmt: skip
         print(f"total:                           {(after_seen - base) * per_m:6.1f} MB per million URLs")
+        # scrapy-redis's own dupefilter layout, for comparison: one set of 40-hex SHA1 fingerprints
+        before_plain = used_memory(client)
+        pipe = client.pipeline(transaction=False)
+        for i in range(args.n):
+            pipe.sadd("bench:scrapy-redis:dupefilter", f"{rng.getrandbits(160):040x}")
+            if i % 10_000 == 9_999:
+                pipe.execute()
+        pipe.execute()
+        plain = (used_memory(client) - before_plain) * per_m
+        print(f"scrapy-redis dupefilter set:     {plain:6.1f} MB per million URLs (never expires)")
     return 0
 
 

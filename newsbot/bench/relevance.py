@@ -21,7 +21,7 @@ import json
 import math
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -145,6 +145,8 @@ def run(corpus: Path, lexicon: Lexicon, threshold: float, errors: bool, fit: boo
             wrong.append((art, score, guess.code))
     n = len(arts)
     print(f"corpus: {corpus} ({n} articles, {sum(a.label for a in arts)} conflict)  threshold: {threshold}")
+    negatives = Counter(a.kind.removeprefix("neg_") for a in arts if not a.label)
+    print("negatives by kind: " + ", ".join(f"{kind} {k}" for kind, k in negatives.most_common()))
     print(f"{'language':<10}{'n':>6}{'accuracy':>9}{'precision':>10}{'recall':>8}{'F1':>8}")
     for lang in sorted(by_lang):
         print(by_lang[lang].row(lang))

@@ -14,6 +14,7 @@ import gzip
 import sys
 import time
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -200,10 +201,27 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--sources", metavar="PATH", help="registry file (default: settings/sources.toml)")
     parser.add_argument("--only", metavar="ID,...", help="check only these source ids (enabled or not)")
     parser.add_argument("--all", action="store_true", help="also check disabled sources")
+    parser.add_argument(
+        "--summary", action="store_true", help="count the registry's sources (nothing is fetched) and exit"
+    )
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds per request (default: 15)")
     parser.add_argument("--workers", type=int, default=8, help="concurrent requests (default: 8)")
     parser.add_argument("--user-agent", default=DEFAULT_USER_AGENT, help="User-Agent header to send")
     return parser
+
+
+def registry_summary(sources: list[Source]) -> str:
+    """Sources, enabled ones, enabled ones per language and the regions they cover."""
+    enabled = [s for s in sources if s.enabled]
+    languages = Counter(lang for s in enabled for lang in s.languages)
+    regions = sorted({r for s in enabled for r in s.regions})
+    return "\n".join(
+        [
+            f"sources: {len(sources)}, enabled: {len(enabled)}, disabled: {len(sources) - len(enabled)}",
+            "enabled by language: " + ", ".join(f"{lang} {n}" for lang, n in languages.most_common()),
+            "regions of enabled sources: " + ", ".join(regions),
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -217,6 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         err.print(f"[red]error:[/] {exc}", highlight=False)
         return 2
+    if args.summary:
+        print(registry_summary(load_sources(path)))
+        return 0
     if args.timeout <= 0:
         err.print("[red]error:[/] --timeout must be positive")
         return 2
