@@ -70,7 +70,7 @@ class Stub:
         query = params.get("query", "")
         text = {"Content-Type": "text/html; charset=utf-8"}
         if "ratelimited" in query and self.first_time("gdelt:" + query):
-            return 429, {**text, "Retry-After": "1"}, b"Please limit requests to one every 5 seconds."
+            return 429, {**text, "Retry-After": "3"}, b"Please limit requests to one every 5 seconds."
         if "malformed" in query:
             return 200, {"Content-Type": "application/json"}, b'{"articles": [{"url": "https://exa'
         if "badsyntax" in query:
@@ -98,7 +98,7 @@ class Stub:
             error = {"status": 400, "error": {"message": 'Invalid "limit" specified.'}}
             return 400, js, json.dumps(error).encode()
         if "ratelimited" in appname and self.first_time(f"rw:{appname}:{offset}"):
-            return 429, {**js, "Retry-After": "1"}, b'{"status": 429, "error": {"message": "Too many"}}'
+            return 429, {**js, "Retry-After": "3"}, b'{"status": 429, "error": {"message": "Too many"}}'
         if "malformed" in appname and offset > 0:
             return 200, js, b'{"totalCount": 5, "count": 2, "data": [{"id": "41'
         page = self.reports[offset : offset + limit]

@@ -102,8 +102,11 @@ def test_listed_articles_are_stored_with_gdelt_metadata(stub, demo_site, tmp_pat
         assert (q["mode"], q["format"], q["maxrecords"]) == ("ArtList", "json", "2")
         assert "20261120000000" <= q["startdatetime"] < q["enddatetime"] <= "20261121000000"
         assert call["user_agent"].startswith("newsbot/")
-    # The window covers the day exactly once: the leaf slices tile it.
-    assert min(c["query"]["startdatetime"] for c in calls) == "20261120000000"
+    # The window covers the day exactly once: the leaf slices (those not split further) tile it.
+    windows = {(c["query"]["startdatetime"], c["query"]["enddatetime"]) for c in calls}
+    leaves = sorted(w for w in windows if not any(o != w and w[0] <= o[0] and o[1] <= w[1] for o in windows))
+    assert leaves[0][0] == "20261120000000" and leaves[-1][1] == "20261121000000"
+    assert all(a[1] == b[0] for a, b in zip(leaves, leaves[1:], strict=False)), leaves
     # The article seen after the window is never fetched.
     assert not any("red-sea" in r["path"] for r in demo_site.requests())
 
@@ -128,7 +131,8 @@ def test_429_waits_for_retry_after_then_succeeds(stub, tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     calls = stub.requests("/api/v2/doc/doc")
     assert [c["status"] for c in calls] == [429, 200]
-    assert calls[1]["time"] - calls[0]["time"] >= 0.9  # Retry-After: 1
+    # Retry-After: 3 (the stand-in), longer than the 1 s first backoff it would otherwise wait
+    assert calls[1]["time"] - calls[0]["time"] >= 2.9
     assert calls[0]["query"] == calls[1]["query"]
     s = stats(proc.stderr)
     assert s["newsbot/gdelt/http_429"] == 1 and s["newsbot/gdelt/retries"] == 1
@@ -222,11 +226,15 @@ def test_artlist_answer() -> None:
 
 
 @pytest.mark.parametrize(
-    "body",
-    [b"Queries containing OR'd terms must be surrounded by ().", b'{"articles": [{"url": "ht', b"[1, 2]"],
+    ("body", "why"),
+    [
+        (b"Queries containing OR'd terms must be surrounded by ().", "API error: Queries containing"),
+        (b'{"articles": [{"url": "ht', "malformed JSON"),
+        (b"[1, 2]", "unexpected JSON list"),
+    ],
 )
-def test_unusable_answers_raise(body) -> None:
-    with pytest.raises(api.GdeltError):
+def test_unusable_answers_raise(body, why) -> None:
+    with pytest.raises(api.GdeltError, match=re.escape(why)):
         api.parse_artlist(body)
 
 

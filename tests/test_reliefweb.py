@@ -114,7 +114,8 @@ def test_429_is_retried_after_retry_after(stub, tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr[-3000:]
     calls = stub.requests("/v2/reports")
     assert [c["status"] for c in calls] == [429, 200]
-    assert calls[1]["time"] - calls[0]["time"] >= 0.9
+    # Retry-After: 3 (the stand-in), longer than the 1 s first backoff it would otherwise wait
+    assert calls[1]["time"] - calls[0]["time"] >= 2.9
     assert len(rows(out)) == 4
 
 
@@ -189,9 +190,17 @@ def test_request_body() -> None:
     assert "query" not in body
 
 
-@pytest.mark.parametrize("body", [b'{"totalCount": 5, "data": [', b"[]", b'{"error": {"message": "bad"}}'])
-def test_unusable_pages_raise(body) -> None:
-    with pytest.raises(api.ReliefWebError):
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b'{"totalCount": 5, "data": [', "malformed JSON"),
+        (b"[]", "unexpected JSON list"),
+        (b'{"error": {"message": "bad"}}', "API error: {'message': 'bad'}"),
+        (b'{"data": []}', "no 'data' list or 'totalCount' number"),
+    ],
+)
+def test_unusable_pages_raise(body, why) -> None:
+    with pytest.raises(api.ReliefWebError, match=re.escape(why)):
         api.parse_page(body)
 
 

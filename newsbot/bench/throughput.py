@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "pipeline_pages_per_s": round(pps, 1),
         "bare_trafilatura_pages_per_s": round(bare_pps, 1),
         "bare_trafilatura_before_after": f"{bare_before:.1f} / {bare_after:.1f}",
+        "bare_trafilatura_ms_per_page": round(1000 / bare_pps, 1),
         "speedup": round(pps / bare_pps, 2),
         "peak_rss_mb": round(sampled.peak / 2**20, 1),
         "main_peak_rss_mb": round(sampled.main_peak / 2**20, 1),
