@@ -16,7 +16,9 @@ from htmldate import find_date
 from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
+from trafilatura.settings import MANUALLY_CLEANED
 from trafilatura.utils import load_html
+from trafilatura.xml import delete_element
 
 from newsbot.extract.body import extract_body, split_paragraphs
 from newsbot.extract.fields import choose_published, choose_title, clean_authors
@@ -30,6 +32,28 @@ EXTRACTOR_VERSION = f"newsbot-extract/1 trafilatura/{trafilatura.__version__}"
 #: Pages larger than this are cut before parsing: no news article needs more, and lxml's time
 #: and memory grow with the tree.
 MAX_HTML_CHARS = 3_000_000
+
+
+#: Elements trafilatura's tree cleaning deletes (tails kept) before it extracts anything. They are
+#: deleted here once the metadata and date are read, so that the tree walks that come before that
+#: cleaning (the byline search, trafilatura's raw-tree prunes and tree copies) visit about half as
+#: many elements: 14.6 -> 10.5 ms a page on aeb-dev, with the same output on every test page.
+#: Left to trafilatura: ``form`` (it keeps a form holding most of the text), ``figure`` (one
+#: holding a table becomes a div), ``math`` (its LaTeX is salvaged first) and ``head``, whose
+#: JSON-LD tells trafilatura whether the page is a forum thread; the scripts, styles and links
+#: inside it go.
+PRE_CLEANED = frozenset(MANUALLY_CLEANED) - {"form", "figure", "math", "head"}
+#: Deleted only after the byline search: an article's footer or an author box may hold the byline.
+MAY_HOLD_BYLINE = frozenset({"aside", "footer"})
+
+
+def _pre_clean(tree: HtmlElement, tags: frozenset[str]) -> None:
+    if not tags:
+        return  # iter() without tags would visit every element
+    for element in list(tree.iter(*tags)):
+        if element.tag == "script" and element.get("type") == "application/ld+json":
+            continue
+        delete_element(element)
 
 
 def _parse(html: str) -> HtmlElement:
@@ -66,6 +90,7 @@ def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None)
         # without its extensive search), on a copy because trafilatura prunes ``tree`` below.
         published = choose_published([find_date(deepcopy(tree), extensive_search=False) or ""])
     raw_authors = meta.authors
+    _pre_clean(tree, PRE_CLEANED - MAY_HOLD_BYLINE)
     if not raw_authors:
         # A byline in the page's markup (trafilatura's author xpaths; it copies the tree itself).
         byline = extract_author(tree)
@@ -73,6 +98,7 @@ def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None)
     authors = clean_authors(raw_authors, site_names)
     if not authors and hints.get("authors"):
         authors = clean_authors(list(hints["authors"]), site_names)
+    _pre_clean(tree, PRE_CLEANED & MAY_HOLD_BYLINE)
     # trafilatura prunes the tree it is given: everything above reads it first.
     text = extract_body(tree, html, url)
     ld_article = next((t for t in meta.ld_types if "article" in t or t in ("report", "blogposting")), None)

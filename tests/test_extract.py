@@ -1,0 +1,45 @@
+"""Extraction: what newsbot does around trafilatura must not change what trafilatura finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from trafilatura.utils import load_html
+
+from newsbot.extract.article import extract_article
+from newsbot.extract.body import extract_body, split_paragraphs
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted((ROOT / "tests" / "corpora" / "cleaning").glob("*.html")) + sorted(
+    (ROOT / "newsbot" / "demo" / "site").rglob("*.html")
+)
+
+
+def test_there_are_pages_to_compare() -> None:
+    assert len(PAGES) >= 30
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_pre_cleaning_keeps_trafilaturas_body(page: Path) -> None:
+    """The elements deleted before trafilatura runs are the ones its own cleaning deletes: the body
+    is the one trafilatura finds in the whole page."""
+    html = page.read_text(encoding="utf-8", errors="replace")
+    url = f"https://example.org/{page.name}"
+    whole = split_paragraphs(extract_body(load_html(html), html, url))
+    assert extract_article(html, url).paragraphs == whole
+
+
+def test_byline_in_an_article_footer_is_still_found() -> None:
+    """Footers and asides, which trafilatura deletes, go only after the byline search."""
+    body = "".join(
+        f"<p>Paragraph {i} of the story about the shelling of the city, with detail.</p>" for i in range(8)
+    )
+    html = (
+        "<html><head><title>Shelling</title></head><body><article><h1>Shelling</h1>"
+        f"<div class='content'>{body}</div>"
+        "<footer><span class='author'>Amina Yusuf</span></footer></article></body></html>"
+    )
+    art = extract_article(html, "https://example.org/a")
+    assert art.authors == ["Amina Yusuf"]
+    assert art.paragraphs[-1].startswith("Paragraph 7")
