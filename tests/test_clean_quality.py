@@ -46,3 +46,22 @@ def test_same_text_on_an_article_url_is_judged_as_text() -> None:
 
 def test_front_page_that_declares_an_article_is_kept() -> None:
     assert assess(TEASERS, url="https://blog.example.org/", is_article=True) is None
+
+
+def test_words_counted_per_paragraph_add_up_to_the_texts_count() -> None:
+    """``assess`` counts each paragraph once and derives the total: the same numbers as counting
+    the joined text, with CJK pairs and the Arabic factor rounded on the whole."""
+    import random
+
+    from newsbot.clean.quality import _paragraph_words, effective_words
+
+    rnd = random.Random(5)
+    alphabet = list("ab c 1 2,.") + ["中文字", "日本", "وقالت", "  "]
+    for _ in range(5000):
+        paragraphs = [
+            "".join(rnd.choice(alphabet) for _ in range(rnd.randrange(0, 12)))
+            for _ in range(rnd.randrange(1, 6))
+        ]
+        total, each = _paragraph_words(paragraphs)
+        assert total == effective_words("\n".join(paragraphs)), paragraphs
+        assert each == [effective_words(p) for p in paragraphs], paragraphs

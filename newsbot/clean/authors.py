@@ -22,9 +22,11 @@ make the first words of a real paragraph look like a bio.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from newsbot.clean.text import normalise, words
 
@@ -54,10 +56,23 @@ class AuthorResult:
     removed: list[tuple[str, str]] = field(default_factory=list)
 
 
+@cache
+def _name_table() -> dict[int, str | None]:
+    # Combining marks dropped and the letters unified in one translate: a loop over the characters
+    # of every paragraph was a third of the clean stage's time.
+    table: dict[int, str | None] = {
+        cp: None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))
+    }
+    table.update(_LETTERS)
+    return table
+
+
 def name_form(text: str) -> str:
     """Comparison form of a name or paragraph: normalised, accents dropped, ی/ک unified."""
-    norm = unicodedata.normalize("NFKD", normalise(text))
-    return "".join(c for c in norm if not unicodedata.combining(c)).translate(_LETTERS)
+    norm = normalise(text)
+    if norm.isascii():
+        return norm  # nothing to decompose, drop or unify
+    return unicodedata.normalize("NFKD", norm).translate(_name_table())
 
 
 def _is_personal(name: str) -> bool:

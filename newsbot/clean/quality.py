@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from newsbot.clean.text import normalise, word_count
+from newsbot.clean.text import normalise, word_count, word_parts, words_of_parts
 
 #: Arabic script writes clitics (and, the, to) into the word, so the same text has fewer words.
 _ARABIC = re.compile(r"[\u0600-\u06ff]")
@@ -64,12 +64,22 @@ class QualityConfig:
     error_max_words: int = 200
 
 
+def _effective(words: int, arabic: bool) -> int:
+    # ~1.25 English words per Arabic/Persian word: "وقالت" is "and she said".
+    return int(words * 1.25) if arabic else words
+
+
 def effective_words(text: str) -> int:
-    n = word_count(text)
-    if _ARABIC.search(text):
-        # ~1.25 English words per Arabic/Persian word: "وقالت" is "and she said".
-        n = int(n * 1.25)
-    return n
+    return _effective(word_count(text), bool(_ARABIC.search(text)))
+
+
+def _paragraph_words(paragraphs: Sequence[str]) -> tuple[int, list[int]]:
+    """:func:`effective_words` of the paragraphs joined by newlines, and of each, counting each once."""
+    parts = [(*word_parts(p), bool(_ARABIC.search(p))) for p in paragraphs]
+    total = _effective(
+        words_of_parts(sum(w for w, _, _ in parts), sum(c for _, c, _ in parts)), any(a for _, _, a in parts)
+    )
+    return total, [_effective(words_of_parts(w, c), a) for w, c, a in parts]
 
 
 def assess(
@@ -90,8 +100,7 @@ def assess(
     if url and not is_article and is_front_page(url):
         # A site's front page lists teasers that read like sentences; it is never an article.
         return "not_article:front_page"
-    n_words = effective_words(text)
-    counts = [effective_words(p) for p in paragraphs]
+    n_words, counts = _paragraph_words(paragraphs)
     long_words = sum(c for c in counts if c >= 20)
 
     head = " ".join(paragraphs[:3])

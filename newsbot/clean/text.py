@@ -7,6 +7,7 @@ non-breaking or doubled spaces, a space before punctuation.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -54,6 +55,9 @@ def fold_space(text: str) -> str:
     return " ".join(text.split())
 
 
+# The duplicates, rules, author and template stages each compare a page's paragraphs by this
+# form: computed once per paragraph instead of three times.
+@functools.lru_cache(maxsize=4096)
 def normalise(text: str) -> str:
     """The comparison form of a paragraph: NFKC, casefolded, quotes and dashes unified, spaces folded."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).casefold()
@@ -71,9 +75,16 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def word_parts(text: str) -> tuple[int, int]:
+    """(words outside CJK text, CJK characters): both add up over lines joined by newlines."""
+    cjk = len(_CJK.findall(text))
+    return len(_WORD.findall(_CJK.sub(" ", text) if cjk else text)), cjk
+
+
+def words_of_parts(words: int, cjk: int) -> int:
+    return words + (cjk + 1) // 2 if cjk else words
+
+
 def word_count(text: str) -> int:
     """Words, counting CJK text (written without spaces) as one word per two characters."""
-    cjk = len(_CJK.findall(text))
-    if not cjk:
-        return len(_WORD.findall(text))
-    return len(_WORD.findall(_CJK.sub(" ", text))) + (cjk + 1) // 2
+    return words_of_parts(*word_parts(text))
