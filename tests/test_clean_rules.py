@@ -192,3 +192,119 @@ def test_line_rules_bucketed_by_first_character_match_like_one_alternation() -> 
         assert rules.match_line(text) == expected, text
         matched += expected is not None
     assert matched >= 30  # the corpus has chrome lines: the comparison is not only of misses
+
+
+def _reference_cut(rules: RuleSet, text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Markers cut the way the rules stage did before choosing rules by required strings: one
+    alternation of every prefix rule, one of every suffix rule."""
+    import re as _re
+
+    from newsbot.clean.rules import FLAGS, SUFFIX_WINDOW
+
+    def alternation(kind: str, frame: str) -> tuple[_re.Pattern[str], list[str]]:
+        chosen = [r for r in rules.rules if r.kind == kind]
+        parts = "|".join(f"(?P<r{i}>{r.pattern})" for i, r in enumerate(chosen))
+        return _re.compile(frame.format(parts), FLAGS), [r.category for r in chosen]
+
+    prefix, prefix_names = alternation("prefix", "^(?:{})")
+    suffix, suffix_names = alternation("suffix", "(?:{})$")
+    removed: list[tuple[str, str]] = []
+    for _ in range(3):
+        changed = False
+        m = prefix.match(text)
+        if m and m.end() > 0:
+            removed.append((prefix_names[int(m.lastgroup[1:])], m.group(0).strip()))
+            text = text[m.end() :].strip()
+            changed = True
+        if text:
+            m = suffix.search(text, max(0, len(text) - SUFFIX_WINDOW))
+            if m and m.end() > m.start():
+                removed.append((suffix_names[int(m.lastgroup[1:])], m.group(0).strip()))
+                text = text[: m.start()].strip()
+                changed = True
+        if not changed or not text:
+            break
+    return text, removed
+
+
+def test_markers_chosen_by_required_strings_cut_like_one_alternation() -> None:
+    """Leaving out the suffix rules whose required strings a paragraph lacks is a speed-up only:
+    the same cuts, with the same categories, as trying every rule."""
+    rules = default_ruleset()
+    texts = _text_lines_of_the_corpora()
+    texts += [
+        "Rescuers search the rubble. (Photo: AFP)",
+        "Smoke over the city | PHOTO: REUTERS",
+        "Tanks near the border. Fotoğraf: AA",
+        "Дым над городом. Фото: РИА Новости",
+        "Des enfants à Gaza. Crédit photo : AFP",
+        "Displaced families in Goma (File photo)",
+        # characters the engine takes as equal to others when ignoring case
+        "Smoke over the city. Pıcture: AP",
+        "Smoke over the city. ſource: AP",
+        "İLLÜSTRASYON: AA",
+    ]
+    cut = 0
+    for text in texts:
+        removed: list[tuple[str, str]] = []
+        ours = rules._cut_markers(text, removed)
+        assert (ours, removed) == _reference_cut(rules, text), text
+        cut += bool(removed)
+    assert cut >= 10  # markers were cut, so the comparison is not only of misses
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r".{0,120}\ball rights reserved\.?", {"all rights reserved"}),
+        (r"\(?(?:photo|foto):\s*\w+\)?", {"photo", "foto"}),
+        (r"(?:enable|turn on) javascript.{0,20}", {" javascript"}),
+        (r"\d+ (?:min|minutes) read", {" read"}),
+        (r"(?:photo)?\s*credit", {"credit"}),  # an optional group requires nothing
+        # canonical form (lower case); the parser moves the branches' common "A" out of them
+        (r"PHOTO: (?:AFP|AP)", {"photo: a"}),
+        (r"FOTOĞRAF|ILLÜSTRASYON", {"fotoğraf", "illüstrasyon"}),
+        (r"[a-z]+\d*", None),
+        (r"(?:a|\d+)x", {"x"}),  # a branch without a string leaves what follows it
+    ],
+)
+def test_required_literals(pattern: str, expected: set[str] | None) -> None:
+    from newsbot.clean.patterns import required_literals
+    from newsbot.clean.rules import FLAGS
+
+    assert required_literals(pattern, FLAGS) == (frozenset(expected) if expected is not None else None)
+
+
+def test_a_rule_matches_only_text_holding_one_of_its_required_strings() -> None:
+    """The prefilter's promise, on every bundled rule and the corpora's lines: whenever a rule
+    matches, one of its required strings is in the canonical form of the text."""
+    import re as _re
+
+    from newsbot.clean.patterns import canonical, required_literals
+    from newsbot.clean.rules import FLAGS
+
+    texts = _text_lines_of_the_corpora() + ["İSTANBUL (AA)", "ſhare on Facebook", "PHOTO: AFP", "2 MIN READ"]
+    checked = 0
+    for rule in default_ruleset().rules:
+        literals = required_literals(rule.pattern, FLAGS)
+        if literals is None:
+            continue
+        compiled = _re.compile(rule.pattern, FLAGS)
+        for text in texts:
+            m = compiled.search(text)
+            if m:
+                assert any(lit in canonical(m.group(0)) for lit in literals), (rule.pattern, text)
+                checked += 1
+    assert checked >= 30
+
+
+def test_canonical_follows_the_engines_ignore_case() -> None:
+    import re as _re
+
+    from newsbot.clean.patterns import canonical
+
+    # pairs the engine matches with IGNORECASE although their lower cases differ
+    for a, b in [("ſ", "s"), ("K", "k"), ("ı", "i"), ("İ", "i"), ("Σ", "ς")]:
+        assert _re.fullmatch(_re.escape(b), a, _re.IGNORECASE)
+        assert canonical(a) == canonical(b)
+    assert canonical("Photo: AFP") == "photo: afp"

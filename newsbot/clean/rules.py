@@ -28,9 +28,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from newsbot.clean.authors import remove_author_lines
+from newsbot.clean.patterns import _fold, canonical, first_chars, required_literals
 from newsbot.clean.text import fold_space
 from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
@@ -129,83 +129,23 @@ SUFFIX_WINDOW = 200
 LINE_RULE_MAX_CHARS = 600
 
 
-def _fold(ch: str) -> str:
-    return ch.casefold()[:1]
-
-
-def first_chars(pattern: str) -> frozenset[str] | None:
-    """The case-folded characters a match of ``pattern`` can start with; None if it may start with
-    any character (or the pattern is beyond this analysis): then the rule is tried on every line."""
-    try:
-        parsed = re._parser.parse(pattern, FLAGS)  # type: ignore[attr-defined]
-        found = _first(list(parsed))
-    except Exception:  # CPython's own parser: if it is not there or changes, try every rule
-        return None
-    return frozenset(found) if found is not None else None
-
-
-def _first(items: list[tuple[Any, Any]]) -> set[str] | None:
-    c = re._constants  # type: ignore[attr-defined]
-    out: set[str] = set()
-    for op, av in items:
-        if op is c.AT:  # ^, $, \b: consume nothing
-            continue
-        if op is c.LITERAL:
-            ch = chr(av)
-            return out | {_fold(ch), _fold(ch.lower()), _fold(ch.upper())}
-        if op is c.IN:
-            for sub_op, sub_av in av:
-                if sub_op is c.LITERAL:
-                    chars = [chr(sub_av)]
-                elif sub_op is c.RANGE and sub_av[1] - sub_av[0] <= 256:
-                    chars = [chr(x) for x in range(sub_av[0], sub_av[1] + 1)]
-                else:  # a negated set, \w, \d, a wide range
-                    return None
-                out |= {
-                    f(x)
-                    for x in chars
-                    for f in (_fold, lambda y: _fold(y.lower()), lambda y: _fold(y.upper()))
-                }
-            return out
-        if op is c.SUBPATTERN or op is c.MAX_REPEAT or op is c.MIN_REPEAT:
-            sub = av[3] if op is c.SUBPATTERN else av[2]
-            found = _first(list(sub))
-            if found is None:
-                return None
-            out |= found
-            if (op is c.SUBPATTERN and sub.getwidth()[0] > 0) or (op is not c.SUBPATTERN and av[0] > 0):
-                return out
-            continue  # may match nothing: what follows can come first too
-        if op is c.BRANCH:
-            for branch in av[1]:
-                found = _first(list(branch))
-                if found is None:
-                    return None
-                out |= found
-            if min(branch.getwidth()[0] for branch in av[1]) > 0:
-                return out
-            continue
-        return None  # ., lookarounds, anything else
-    return None  # the whole pattern may match the empty string at its start
-
-
 class RuleSet:
     """Compiled rules; picklable (patterns are re-compiled on unpickling) for worker processes.
 
-    ``line`` rules are tried as one alternation per first character of the paragraph, holding only
-    the rules a match could start with at that character (plus those that can start anywhere):
-    the regular expression engine tries the alternatives of an alternation one by one, and ~360
-    rules on every paragraph was half of the clean stage's time. Alternations are compiled on
-    first use of a character, per process.
+    The regular expression engine tries the alternatives of an alternation one by one, and trying
+    every rule on every paragraph was most of the clean stage's time. So a paragraph is matched
+    against an alternation of only the rules that can match it: a ``line`` rule whose match must
+    start with other characters than the paragraph's first, or whose required strings
+    (:func:`~newsbot.clean.patterns.required_literals`) the paragraph lacks, is left out; so is a
+    ``suffix`` rule whose required strings are not in the paragraph's tail. Alternations are
+    compiled on first use of a combination, per process.
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
-        self.categories: dict[str, list[str]] = {}
-        self._line_rules = [(r, first_chars(r.pattern)) for r in self.rules if r.kind == "line"]
-        self._line_by_char: dict[str, tuple[re.Pattern[str] | None, list[str]]] = {}
-        self._prefix = self._compile("prefix", "^(?:{})")
-        self._suffix = self._compile("suffix", "(?:{})$")
+        self._line = _Candidates([r for r in self.rules if r.kind == "line"], "^(?:{})$", "first_char")
+        self._suffix = _Candidates([r for r in self.rules if r.kind == "suffix"], "(?:{})$", "literals")
+        self._prefix = _Candidates([r for r in self.rules if r.kind == "prefix"], "^(?:{})")
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -213,50 +153,12 @@ class RuleSet:
     def __reduce__(self) -> tuple[type[RuleSet], tuple[list[Rule]]]:
         return (RuleSet, (self.rules,))
 
-    def _compile(self, kind: str, frame: str) -> re.Pattern[str] | None:
-        names: list[str] = []
-        parts: list[str] = []
-        for i, rule in enumerate(r for r in self.rules if r.kind == kind):
-            names.append(rule.category)
-            parts.append(f"(?P<r{i}>{rule.pattern})")
-        self.categories[kind] = names
-        if not parts:
-            return None
-        return re.compile(frame.format("|".join(parts)), FLAGS)
-
-    def _category(self, kind: str, m: re.Match[str]) -> str:
-        # The outermost group of the matching alternative closes last, so it is ``lastgroup``.
-        name = m.lastgroup or "r0"
-        return self.categories[kind][int(name[1:])]
-
-    def _line_pattern(self, ch: str) -> tuple[re.Pattern[str] | None, list[str]]:
-        key = _fold(ch)
-        entry = self._line_by_char.get(key)
-        if entry is None:
-            names: list[str] = []
-            parts: list[str] = []
-            for rule, first in self._line_rules:
-                if first is None or key in first:
-                    parts.append(f"(?P<r{len(names)}>{rule.pattern})")
-                    names.append(rule.category)
-            pattern = re.compile("^(?:{})$".format("|".join(parts)), FLAGS) if parts else None
-            if len(self._line_by_char) >= 4096:  # a bound, for texts in every script at once
-                self._line_by_char.clear()
-            entry = self._line_by_char[key] = (pattern, names)
-        return entry
-
     def match_line(self, text: str) -> str | None:
         """Category of the ``line`` rule that matches the whole (folded) paragraph, if any."""
         if not text or len(text) > LINE_RULE_MAX_CHARS:
             return None
-        pattern, names = self._line_pattern(text[0])
-        if pattern is None:
-            return None
-        m = pattern.match(text)
-        if not m:
-            return None
-        # The outermost group of the matching alternative closes last, so it is ``lastgroup``.
-        return names[int((m.lastgroup or "r0")[1:])]
+        found = self._line.match(text, text)
+        return found[0] if found else None
 
     def apply(self, paragraphs: Iterable[str]) -> RulesResult:
         kept: list[str] = []
@@ -285,23 +187,94 @@ class RuleSet:
         # A few rounds: "[click to enlarge] | Photo: AFP | caption" has two markers in a row.
         for _ in range(3):
             changed = False
-            if self._prefix is not None:
-                m = self._prefix.match(text)
-                if m and m.end() > 0:
-                    removed.append((self._category("prefix", m), m.group(0).strip()))
-                    text = text[m.end() :].strip()
-                    changed = True
-            if self._suffix is not None and text:
+            found = self._prefix.match(text, text)
+            if found and found[1].end() > 0:
+                removed.append((found[0], found[1].group(0).strip()))
+                text = text[found[1].end() :].strip()
+                changed = True
+            if text:
                 # Markers are short: search only the tail, or the alternation is tried at every
                 # position of a long paragraph (most of the clean stage's time, measured).
-                m = self._suffix.search(text, max(0, len(text) - SUFFIX_WINDOW))
-                if m and m.end() > m.start():
-                    removed.append((self._category("suffix", m), m.group(0).strip()))
-                    text = text[: m.start()].strip()
+                start = max(0, len(text) - SUFFIX_WINDOW)
+                found = self._suffix.search(text, start)
+                if found and found[1].end() > found[1].start():
+                    removed.append((found[0], found[1].group(0).strip()))
+                    text = text[: found[1].start()].strip()
                     changed = True
             if not changed or not text:
                 break
         return text
+
+
+class _Candidates:
+    """The rules of one kind, compiled into alternations of the rules that can match a text.
+
+    How rules are left out depends on their kind (measured on aeb-dev): ``line`` rules, matched on
+    whole paragraphs, by the paragraph's first character (their required strings are many, ~260,
+    and short, "of" or "t", so looking for them costs what it saves); ``suffix`` rules, searched
+    at every position of a paragraph's tail, by their required strings (28, all words); ``prefix``
+    rules, tried at one position, not at all.
+    """
+
+    def __init__(self, rules: list[Rule], frame: str, select: str | None = None) -> None:
+        self.rules = rules
+        self.frame = frame
+        self.by_first_char = select == "first_char"
+        self.first = [first_chars(r.pattern, FLAGS) if self.by_first_char else None for r in rules]
+        # required string -> the rules that need it (one of the strings of their set)
+        self.needing: dict[str, list[int]] = {}
+        self.always: set[int] = set()
+        for i, rule in enumerate(rules):
+            literals = required_literals(rule.pattern, FLAGS) if select == "literals" else None
+            if literals is None:
+                self.always.add(i)
+            for lit in literals or ():
+                self.needing.setdefault(lit, []).append(i)
+        self._compiled: dict[tuple[str, frozenset[int]], tuple[re.Pattern[str] | None, list[str]]] = {}
+
+    def _possible(self, window: str) -> frozenset[int]:
+        if not self.needing:
+            return frozenset()
+        canon = canonical(window)
+        return frozenset(i for lit, rules in self.needing.items() if lit in canon for i in rules)
+
+    def _pattern(self, text: str, window: str) -> tuple[re.Pattern[str] | None, list[str]]:
+        key = _fold(text[0]) if self.by_first_char and text else ""
+        possible = self._possible(window)
+        entry = self._compiled.get((key, possible))
+        if entry is None:
+            names: list[str] = []
+            parts: list[str] = []
+            for i, rule in enumerate(self.rules):
+                if i not in possible and i not in self.always:
+                    continue
+                first = self.first[i]
+                if first is not None and key not in first:
+                    continue
+                parts.append(f"(?P<r{len(names)}>{rule.pattern})")
+                names.append(rule.category)
+            pattern = re.compile(self.frame.format("|".join(parts)), FLAGS) if parts else None
+            if len(self._compiled) >= 4096:  # a bound, for texts in every script at once
+                self._compiled.clear()
+            entry = self._compiled[(key, possible)] = (pattern, names)
+        return entry
+
+    @staticmethod
+    def _found(names: list[str], m: re.Match[str] | None) -> tuple[str, re.Match[str]] | None:
+        if m is None:
+            return None
+        # The outermost group of the matching alternative closes last, so it is ``lastgroup``.
+        return names[int((m.lastgroup or "r0")[1:])], m
+
+    def match(self, text: str, window: str) -> tuple[str, re.Match[str]] | None:
+        """(category, match) of a rule matching at the start of ``text``, which holds ``window``."""
+        pattern, names = self._pattern(text, window)
+        return self._found(names, pattern.match(text)) if pattern is not None else None
+
+    def search(self, text: str, start: int) -> tuple[str, re.Match[str]] | None:
+        """(category, match) of a rule matching in ``text[start:]``."""
+        pattern, names = self._pattern(text, text[start:])
+        return self._found(names, pattern.search(text, start)) if pattern is not None else None
 
 
 def rule_files(paths: Iterable[str | Path]) -> list[Path]:
