@@ -184,3 +184,27 @@ def test_batched_detector_gives_langdetects_own_probabilities() -> None:
         assert [(c.lang, c.prob) for c in ours.get_probabilities()] == [
             (c.lang, c.prob) for c in stock.get_probabilities()
         ], article["id"]
+
+
+def test_rewritten_ngram_extraction_gives_langdetects_own_ngrams() -> None:
+    """``append`` and ``_extract_ngrams`` are rewrites of langdetect's loops: same text kept, same
+    n-grams in the same order (the random sampling draws from that list), on every kind of
+    character their branches treat apart: capitals, runs of spaces, URLs and e-mail addresses,
+    Vietnamese marks, Romanian commas, Persian yeh, kana, CJK, Hangul, punctuation."""
+    import random
+
+    from langdetect.detector import Detector
+
+    from newsbot.enrich.language import _factory
+
+    alphabet = list("abcXYZ  .,!—\u00a0\t\nÉéßșțی ابپ ạệ あア 一二 가 ") + [" http://x.org/a ", " a@b.com "]
+    rnd = random.Random(7)
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randrange(0, 120))) for _ in range(2000)]
+    texts += ["NATO AND THE UN", "Київ  під   обстрілом", "Tiếng Việt có dấu", "A.B.C. DEF ghi"]
+    for text in texts:
+        ours = _factory().create()
+        ours.append(text)
+        stock = Detector(_factory())
+        stock.append(text)
+        assert ours.text == stock.text, text
+        assert ours._extract_ngrams() == stock._extract_ngrams(), text
