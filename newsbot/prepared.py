@@ -4,10 +4,11 @@ Every call into the worker pool costs the main process a round trip: pickling th
 the pool's feeder thread, unpickling the answer, resuming a coroutine. Six stages each making
 their own call cost the parent more than Scrapy's own work on a page. So two calls per page do
 the pure work of several stages at once (:mod:`newsbot.worker_jobs`, started by
-:mod:`newsbot.pipelines.extract` and :mod:`newsbot.pipelines.analysis`), and *offer* each stage's result on the item, tagged with the
-exact input it was computed from. The pipeline that owns the stage *takes* it only if that input
-equals what it would have passed itself, so a pipeline inserted in between, a stage switched off,
-or a different order can only cost a second computation, never a wrong result.
+:mod:`newsbot.pipelines.extract` and :mod:`newsbot.pipelines.analysis`), and *offer* each
+stage's result on the item, tagged with the exact input it was computed from. The pipeline that
+owns the stage *takes* it only if that input equals what it would have passed itself, so a
+pipeline inserted in between, a stage switched off, or a different order can only cost a second
+computation, never a wrong result.
 """
 
 from __future__ import annotations

@@ -77,7 +77,8 @@ class AnalysedText:
 
 @dataclass(frozen=True)
 class AnalysisPlan:
-    """Which stages :func:`analyse_text` runs; the crawl's settings decide (see :mod:`newsbot.pipelines.analysis`)."""
+    """Which stages :func:`analyse_text` runs; the crawl's settings decide them
+    (:mod:`newsbot.pipelines.analysis`)."""
 
     language: bool
     lexicon: str | None
