@@ -223,40 +223,48 @@ class _Candidates:
         self.first = [first_chars(r.pattern, FLAGS) if self.by_first_char else None for r in rules]
         # required string -> the rules that need it (one of the strings of their set)
         self.needing: dict[str, list[int]] = {}
-        self.always: set[int] = set()
+        always: set[int] = set()
         for i, rule in enumerate(rules):
             literals = required_literals(rule.pattern, FLAGS) if select == "literals" else None
             if literals is None:
-                self.always.add(i)
+                always.add(i)
             for lit in literals or ():
                 self.needing.setdefault(lit, []).append(i)
-        self._compiled: dict[tuple[str, frozenset[int]], tuple[re.Pattern[str] | None, list[str]]] = {}
+        self.always = frozenset(always)
+        self._startable: dict[str, frozenset[int]] = {}
+        self._compiled: dict[frozenset[int], tuple[re.Pattern[str] | None, list[str]]] = {}
 
-    def _possible(self, window: str) -> frozenset[int]:
+    def _chosen(self, text: str, window: str) -> frozenset[int]:
+        """The rules that can match ``text`` (whose part a match can lie in is ``window``)."""
+        if self.by_first_char:
+            key = _fold(text[0]) if text else ""
+            chosen = self._startable.get(key)
+            if chosen is None:
+                if len(self._startable) >= 4096:  # a bound, for texts in every script at once
+                    self._startable.clear()
+                chosen = frozenset(i for i, first in enumerate(self.first) if first is None or key in first)
+                self._startable[key] = chosen
+            return chosen
         if not self.needing:
-            return frozenset()
+            return self.always
         canon = canonical(window)
-        return frozenset(i for lit, rules in self.needing.items() if lit in canon for i in rules)
+        return self.always.union(i for lit, rules in self.needing.items() if lit in canon for i in rules)
 
     def _pattern(self, text: str, window: str) -> tuple[re.Pattern[str] | None, list[str]]:
-        key = _fold(text[0]) if self.by_first_char and text else ""
-        possible = self._possible(window)
-        entry = self._compiled.get((key, possible))
+        # Keyed by the rules chosen, not by what chose them: most first characters (every letter
+        # no rule starts with) share one alternation, and compiling one costs ~20 ms.
+        chosen = self._chosen(text, window)
+        entry = self._compiled.get(chosen)
         if entry is None:
             names: list[str] = []
             parts: list[str] = []
-            for i, rule in enumerate(self.rules):
-                if i not in possible and i not in self.always:
-                    continue
-                first = self.first[i]
-                if first is not None and key not in first:
-                    continue
-                parts.append(f"(?P<r{len(names)}>{rule.pattern})")
-                names.append(rule.category)
+            for i in sorted(chosen):
+                parts.append(f"(?P<r{len(names)}>{self.rules[i].pattern})")
+                names.append(self.rules[i].category)
             pattern = re.compile(self.frame.format("|".join(parts)), FLAGS) if parts else None
-            if len(self._compiled) >= 4096:  # a bound, for texts in every script at once
+            if len(self._compiled) >= 1024:
                 self._compiled.clear()
-            entry = self._compiled[(key, possible)] = (pattern, names)
+            entry = self._compiled[chosen] = (pattern, names)
         return entry
 
     @staticmethod
