@@ -43,3 +43,32 @@ def test_byline_in_an_article_footer_is_still_found() -> None:
     art = extract_article(html, "https://example.org/a")
     assert art.authors == ["Amina Yusuf"]
     assert art.paragraphs[-1].startswith("Paragraph 7")
+
+
+EDGE_CASES = [
+    "",
+    "   ",
+    "plain text, no markup",
+    "<p>one block</p>",
+    "<div><p>a</p><p>b</p></div>",
+    "<html/><body><p>self-closing html</p></body>",
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "x"/>\n<html><body>doctype</body></html>',
+    '<?xml version="1.0" encoding="utf-8"?><html><body><p>x\x00y\x0b</p></body></html>',
+    "<html><body>\ufffe\uffffnon-characters\x01</body></html>",
+    "<html><head><meta charset='iso-8859-1'></head><body>é</body></html>",
+]
+
+
+@pytest.mark.parametrize(
+    "text", [p.read_text(encoding="utf-8", errors="replace") for p in PAGES] + EDGE_CASES
+)
+def test_parse_html_builds_load_htmls_tree(text: str) -> None:
+    """newsbot's parser is trafilatura's ``load_html`` made cheaper: the same tree, or None alike."""
+    from lxml import etree
+
+    from newsbot.extract.parse import parse_html
+
+    ours, theirs = parse_html(text), load_html(text)
+    assert (ours is None) == (theirs is None)
+    if ours is not None:
+        assert etree.tostring(ours) == etree.tostring(theirs)

@@ -17,12 +17,12 @@ from lxml import etree
 from lxml.html import HtmlElement
 from trafilatura.metadata import extract_author
 from trafilatura.settings import MANUALLY_CLEANED
-from trafilatura.utils import load_html
 from trafilatura.xml import delete_element
 
 from newsbot.extract.body import extract_body, split_paragraphs
 from newsbot.extract.fields import choose_published, choose_title, clean_authors
 from newsbot.extract.metadata import language_code, read_metadata
+from newsbot.extract.parse import parse_html
 from newsbot.extract.result import ExtractedArticle, ExtractionError
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def _pre_clean(tree: HtmlElement, tags: frozenset[str]) -> None:
 def _parse(html: str) -> HtmlElement:
     if len(html) > MAX_HTML_CHARS:
         html = html[:MAX_HTML_CHARS]
-    tree = load_html(html)
+    tree = parse_html(html)
     if tree is None:
         raise ExtractionError("unparseable", "no HTML tree")
     return tree

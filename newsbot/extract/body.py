@@ -6,7 +6,8 @@ from typing import Any
 
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
-from trafilatura.utils import load_html
+
+from newsbot.extract.parse import parse_html
 
 
 def _class_token(token: str) -> str:
@@ -57,7 +58,7 @@ def extract_body(tree: HtmlElement, html: str, url: str | None) -> str | None:
     doc = bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
     text = doc.text if doc is not None else None
     if text is None or len(text) < FULL_PASS_BELOW_CHARS:
-        fresh = load_html(html)
+        fresh = parse_html(html)
         if fresh is not None:
             full = bare_extraction(fresh, url=url, fast=False, **TRAFILATURA_OPTIONS)
             if full is not None and full.text and len(full.text) > len(text or ""):
