@@ -308,3 +308,14 @@ def test_canonical_follows_the_engines_ignore_case() -> None:
         assert _re.fullmatch(_re.escape(b), a, _re.IGNORECASE)
         assert canonical(a) == canonical(b)
     assert canonical("Photo: AFP") == "photo: afp"
+
+
+def test_rules_loaded_unchecked_in_workers_are_the_checked_rules(tmp_path: Path) -> None:
+    """Workers skip compiling each pattern on its own (the crawl checked the files at start): the
+    rules are the same; a broken pattern is still refused when checked."""
+    paths = resolve_rule_paths(None)
+    assert load_rules(paths, check=False).rules == load_rules(paths).rules
+    bad = tmp_path / "bad.rules"
+    bad.write_text("line: (unclosed\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad regular expression"):
+        load_rules([bad])

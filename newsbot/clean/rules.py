@@ -66,8 +66,9 @@ class RulesResult:
     removed: list[tuple[str, str]] = field(default_factory=list)
 
 
-def parse_rules(text: str, where: str) -> list[Rule]:
-    """Parse one rule file; raises :class:`ConfigError` on the first bad line."""
+def parse_rules(text: str, where: str, check: bool = True) -> list[Rule]:
+    """Parse one rule file; raises :class:`ConfigError` on the first bad line (a pattern that does
+    not compile or matches the empty string only with ``check``)."""
     rules: list[Rule] = []
     defines: dict[str, str] = {}
     category = Path(where).stem
@@ -93,14 +94,16 @@ def parse_rules(text: str, where: str) -> list[Rule]:
             if not m:
                 raise ConfigError(where, "define", "expected 'define: NAME = pattern'", lineno)
             defines[m.group(1)] = _expand(m.group(2).strip(), defines, where, lineno)
-            _check(defines[m.group(1)], where, "define", lineno)
+            if check:
+                _check(defines[m.group(1)], where, "define", lineno)
             continue
         pattern = _expand(pattern, defines, where, lineno)
         if _NAMED_GROUP.search(pattern):
             raise ConfigError(where, kind, "named groups (?P<...>) are not allowed; use (?:...)", lineno)
-        _check(pattern, where, kind, lineno)
-        if re.fullmatch(pattern, "", FLAGS):
-            raise ConfigError(where, kind, "pattern matches the empty string", lineno)
+        if check:
+            _check(pattern, where, kind, lineno)
+            if re.fullmatch(pattern, "", FLAGS):
+                raise ConfigError(where, kind, "pattern matches the empty string", lineno)
         rules.append(Rule(kind, category, pattern, where, lineno))
     return rules
 
@@ -134,18 +137,32 @@ class RuleSet:
 
     The regular expression engine tries the alternatives of an alternation one by one, and trying
     every rule on every paragraph was most of the clean stage's time. So a paragraph is matched
-    against an alternation of only the rules that can match it: a ``line`` rule whose match must
-    start with other characters than the paragraph's first, or whose required strings
-    (:func:`~newsbot.clean.patterns.required_literals`) the paragraph lacks, is left out; so is a
-    ``suffix`` rule whose required strings are not in the paragraph's tail. Alternations are
-    compiled on first use of a combination, per process.
+    against alternations of only the rules that can match it: the ``line`` rules whose match can
+    start with the paragraph's first character (:func:`~newsbot.clean.patterns.first_chars`), plus
+    those that can start with any; the ``suffix`` rules whose required strings
+    (:func:`~newsbot.clean.patterns.required_literals`) are in the paragraph's tail. Alternations
+    are compiled on first use, per process.
     """
 
     def __init__(self, rules: Sequence[Rule]) -> None:
         self.rules = list(rules)
-        self._line = _Candidates([r for r in self.rules if r.kind == "line"], "^(?:{})$", "first_char")
-        self._suffix = _Candidates([r for r in self.rules if r.kind == "suffix"], "(?:{})$", "literals")
-        self._prefix = _Candidates([r for r in self.rules if r.kind == "prefix"], "^(?:{})")
+        line = [r for r in self.rules if r.kind == "line"]
+        first = [first_chars(r.pattern, FLAGS) for r in line]
+        # Rules that can start with any character are one alternation of their own, compiled
+        # once, rather than a part of the alternation of every first character (~40 on aeb-dev,
+        # ~1.5 s of compiling in every worker process).
+        self._line_by_char = _Candidates(
+            [(n, r) for n, (r, f) in enumerate(zip(line, first, strict=True)) if f is not None],
+            "^(?:{})$",
+            first=[f for f in first if f is not None],
+        )
+        self._line_anywhere = _Candidates(
+            [(n, r) for n, (r, f) in enumerate(zip(line, first, strict=True)) if f is None], "^(?:{})$"
+        )
+        self._suffix = _Candidates(
+            list(enumerate(r for r in self.rules if r.kind == "suffix")), "(?:{})$", select="literals"
+        )
+        self._prefix = _Candidates(list(enumerate(r for r in self.rules if r.kind == "prefix")), "^(?:{})")
 
     def __len__(self) -> int:
         return len(self.rules)
@@ -157,8 +174,12 @@ class RuleSet:
         """Category of the ``line`` rule that matches the whole (folded) paragraph, if any."""
         if not text or len(text) > LINE_RULE_MAX_CHARS:
             return None
-        found = self._line.match(text, text)
-        return found[0] if found else None
+        # Each set's first matching rule; of the two, the one first in the files wins, as in
+        # one alternation of all the rules.
+        found = [
+            f for f in (self._line_by_char.match(text, text), self._line_anywhere.match(text, text)) if f
+        ]
+        return min(found)[1] if found else None
 
     def apply(self, paragraphs: Iterable[str]) -> RulesResult:
         kept: list[str] = []
@@ -188,18 +209,18 @@ class RuleSet:
         for _ in range(3):
             changed = False
             found = self._prefix.match(text, text)
-            if found and found[1].end() > 0:
-                removed.append((found[0], found[1].group(0).strip()))
-                text = text[found[1].end() :].strip()
+            if found and found[2].end() > 0:
+                removed.append((found[1], found[2].group(0).strip()))
+                text = text[found[2].end() :].strip()
                 changed = True
             if text:
                 # Markers are short: search only the tail, or the alternation is tried at every
                 # position of a long paragraph (most of the clean stage's time, measured).
                 start = max(0, len(text) - SUFFIX_WINDOW)
                 found = self._suffix.search(text, start)
-                if found and found[1].end() > found[1].start():
-                    removed.append((found[0], found[1].group(0).strip()))
-                    text = text[: found[1].start()].strip()
+                if found and found[2].end() > found[2].start():
+                    removed.append((found[1], found[2].group(0).strip()))
+                    text = text[: found[2].start()].strip()
                     changed = True
             if not changed or not text:
                 break
@@ -207,24 +228,29 @@ class RuleSet:
 
 
 class _Candidates:
-    """The rules of one kind, compiled into alternations of the rules that can match a text.
+    """Rules of one kind, compiled into alternations of the rules that can match a text.
 
-    How rules are left out depends on their kind (measured on aeb-dev): ``line`` rules, matched on
-    whole paragraphs, by the paragraph's first character (their required strings are many, ~260,
-    and short, "of" or "t", so looking for them costs what it saves); ``suffix`` rules, searched
-    at every position of a paragraph's tail, by their required strings (28, all words); ``prefix``
-    rules, tried at one position, not at all.
+    ``rules`` are (order, rule) pairs: a match names the rule's order, so that a caller matching
+    several sets can keep the first rule as one alternation would. With ``first`` (the characters
+    each rule's match can start with, none None) a text is tried against the rules that can start
+    with its first character; with ``select="literals"``, against the rules whose required strings
+    are in the part of the text a match can lie in; else against all of them.
     """
 
-    def __init__(self, rules: list[Rule], frame: str, select: str | None = None) -> None:
+    def __init__(
+        self,
+        rules: list[tuple[int, Rule]],
+        frame: str,
+        first: list[frozenset[str]] | None = None,
+        select: str | None = None,
+    ) -> None:
         self.rules = rules
         self.frame = frame
-        self.by_first_char = select == "first_char"
-        self.first = [first_chars(r.pattern, FLAGS) if self.by_first_char else None for r in rules]
+        self.first = first
         # required string -> the rules that need it (one of the strings of their set)
         self.needing: dict[str, list[int]] = {}
         always: set[int] = set()
-        for i, rule in enumerate(rules):
+        for i, (_order, rule) in enumerate(rules):
             literals = required_literals(rule.pattern, FLAGS) if select == "literals" else None
             if literals is None:
                 always.add(i)
@@ -232,17 +258,17 @@ class _Candidates:
                 self.needing.setdefault(lit, []).append(i)
         self.always = frozenset(always)
         self._startable: dict[str, frozenset[int]] = {}
-        self._compiled: dict[frozenset[int], tuple[re.Pattern[str] | None, list[str]]] = {}
+        self._compiled: dict[frozenset[int], tuple[re.Pattern[str] | None, list[int]]] = {}
 
     def _chosen(self, text: str, window: str) -> frozenset[int]:
         """The rules that can match ``text`` (whose part a match can lie in is ``window``)."""
-        if self.by_first_char:
+        if self.first is not None:
             key = _fold(text[0]) if text else ""
             chosen = self._startable.get(key)
             if chosen is None:
                 if len(self._startable) >= 4096:  # a bound, for texts in every script at once
                     self._startable.clear()
-                chosen = frozenset(i for i, first in enumerate(self.first) if first is None or key in first)
+                chosen = frozenset(i for i, first in enumerate(self.first) if key in first)
                 self._startable[key] = chosen
             return chosen
         if not self.needing:
@@ -250,39 +276,37 @@ class _Candidates:
         canon = canonical(window)
         return self.always.union(i for lit, rules in self.needing.items() if lit in canon for i in rules)
 
-    def _pattern(self, text: str, window: str) -> tuple[re.Pattern[str] | None, list[str]]:
+    def _pattern(self, text: str, window: str) -> tuple[re.Pattern[str] | None, list[int]]:
         # Keyed by the rules chosen, not by what chose them: most first characters (every letter
-        # no rule starts with) share one alternation, and compiling one costs ~20 ms.
+        # no rule starts with) share one alternation, and compiling one costs milliseconds.
         chosen = self._chosen(text, window)
         entry = self._compiled.get(chosen)
         if entry is None:
-            names: list[str] = []
-            parts: list[str] = []
-            for i in sorted(chosen):
-                parts.append(f"(?P<r{len(names)}>{self.rules[i].pattern})")
-                names.append(self.rules[i].category)
+            members = sorted(chosen)
+            parts = [f"(?P<r{n}>{self.rules[i][1].pattern})" for n, i in enumerate(members)]
             pattern = re.compile(self.frame.format("|".join(parts)), FLAGS) if parts else None
             if len(self._compiled) >= 1024:
                 self._compiled.clear()
-            entry = self._compiled[chosen] = (pattern, names)
+            entry = self._compiled[chosen] = (pattern, members)
         return entry
 
-    @staticmethod
-    def _found(names: list[str], m: re.Match[str] | None) -> tuple[str, re.Match[str]] | None:
+    def _found(self, members: list[int], m: re.Match[str] | None) -> tuple[int, str, re.Match[str]] | None:
         if m is None:
             return None
         # The outermost group of the matching alternative closes last, so it is ``lastgroup``.
-        return names[int((m.lastgroup or "r0")[1:])], m
+        order, rule = self.rules[members[int((m.lastgroup or "r0")[1:])]]
+        return order, rule.category, m
 
-    def match(self, text: str, window: str) -> tuple[str, re.Match[str]] | None:
-        """(category, match) of a rule matching at the start of ``text``, which holds ``window``."""
-        pattern, names = self._pattern(text, window)
-        return self._found(names, pattern.match(text)) if pattern is not None else None
+    def match(self, text: str, window: str) -> tuple[int, str, re.Match[str]] | None:
+        """(order, category, match) of the first rule matching at the start of ``text``, which
+        holds ``window``."""
+        pattern, members = self._pattern(text, window)
+        return self._found(members, pattern.match(text)) if pattern is not None else None
 
-    def search(self, text: str, start: int) -> tuple[str, re.Match[str]] | None:
-        """(category, match) of a rule matching in ``text[start:]``."""
-        pattern, names = self._pattern(text, text[start:])
-        return self._found(names, pattern.search(text, start)) if pattern is not None else None
+    def search(self, text: str, start: int) -> tuple[int, str, re.Match[str]] | None:
+        """(order, category, match) of the rule matching first in ``text[start:]``."""
+        pattern, members = self._pattern(text, text[start:])
+        return self._found(members, pattern.search(text, start)) if pattern is not None else None
 
 
 def rule_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -299,15 +323,18 @@ def rule_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def load_rules(paths: Iterable[str | Path]) -> RuleSet:
-    """Parse and compile every rule file under ``paths``; raises :class:`ConfigError`."""
+def load_rules(paths: Iterable[str | Path], check: bool = True) -> RuleSet:
+    """Parse and compile every rule file under ``paths``; raises :class:`ConfigError`.
+
+    ``check=False`` skips compiling each pattern on its own (a third of the load time), for rules
+    already checked in this run."""
     rules: list[Rule] = []
     for path in rule_files(paths):
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(str(path), None, f"cannot read: {exc}") from exc
-        rules.extend(parse_rules(text, str(path)))
+        rules.extend(parse_rules(text, str(path), check))
     ruleset = RuleSet(rules)
     logger.debug("Loaded %d cleaning rules", len(ruleset))
     return ruleset
@@ -322,8 +349,10 @@ def resolve_rule_paths(setting: str | Sequence[str] | None) -> list[Path]:
 
 @functools.lru_cache(maxsize=8)
 def cached_rules(paths: tuple[str, ...]) -> RuleSet:
-    """The rules of ``paths``, loaded once per process."""
-    return load_rules(paths)
+    """The rules of ``paths``, loaded once per process: in the crawl's worker processes, rules
+    the main process checked when the crawl started (:class:`~newsbot.pipelines.clean.
+    BoilerplateRulesPipeline` stops a run with a bad rule before it fetches anything)."""
+    return load_rules(paths, check=False)
 
 
 def apply_rules(
