@@ -22,7 +22,7 @@ from newsbot.enrich.language import UNDETERMINED, LanguageGuess, detect_language
 from newsbot.enrich.relevance import score_with_lexicon
 from newsbot.extract.decode import decode_html
 from newsbot.extract.result import ExtractedArticle, extract_page
-from newsbot.identify.shingles import content_hash, signature_input
+from newsbot.identify.shingles import normal_hash, normalise_text, signature_input
 from newsbot.storage.text import clean_text, count_words
 
 
@@ -109,13 +109,14 @@ def analyse_text(
     language = relevance_language(guess.code if guess else current_language, declared)
     score = score_with_lexicon(plan.lexicon, title, text, language) if plan.lexicon else None
     body = clean_text(text, multiline=True) or ""
-    shingles = signature_input(body, *plan.neardup) if plan.neardup is not None else None
+    normal = normalise_text(body)  # what the hash and the shingles are taken from
+    shingles = signature_input(body, *plan.neardup, normal=normal) if plan.neardup is not None else None
     return AnalysedText(
         language=guess,
         relevance_language=language if plan.lexicon else None,
         score=score,
         body=body,
         word_count=count_words(body),
-        content_hash=content_hash(body),
+        content_hash=normal_hash(normal),
         shingles=shingles,
     )
