@@ -122,10 +122,20 @@ class LanguageLexicon:
     language: str
     path: str
     groups: list[Group] = field(default_factory=list)
-    #: all terms of all groups as one trie-shaped regex; the empty named group that closes each
-    #: term (``m.lastgroup``) says which group it belongs to
-    regex: re.Pattern[str] = field(default=_NEVER)
     group_of: dict[str, int] = field(default_factory=dict)
+    #: the normalised terms of all groups, in the order of ``group_of``'s names, and the clitics
+    terms: list[str] = field(default_factory=list)
+    clitics: list[str] = field(default_factory=list)
+    _regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """All terms of all groups as one trie-shaped regex; the empty named group that closes each
+        term (``m.lastgroup``) says which group it belongs to. Compiled on first use: it takes
+        ~50 ms a language, in every process, and a crawl meets few of the languages."""
+        if self._regex is None:
+            self._regex = _compile(self.terms, self.clitics)
+        return self._regex
 
     def counts(self, text: str) -> list[int]:
         """Matches per group in ``text`` (already normalised). Matches do not overlap and the longest
@@ -368,7 +378,7 @@ def _load_language_file(path: Path) -> LanguageLexicon:
             lex.group_of[f"t{len(lex.group_of)}"] = gidx
             all_terms.append(norm)
         lex.groups.append(Group(name, float(weight), list(terms)))
-    lex.regex = _compile(all_terms, clitic_list)
+    lex.terms, lex.clitics = all_terms, clitic_list
     return lex
 
 
