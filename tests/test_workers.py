@@ -42,3 +42,21 @@ def test_a_stuck_call_times_out_and_the_next_call_runs_in_a_fresh_pool() -> None
     assert 3 <= int(waited) < 30  # the stuck call (60 s) is abandoned at the timeout
     assert " ".join(message) == "sleep took over 3s"
     assert lines[2] == "after 6 replaced 1"
+
+
+def test_start_launches_every_worker_before_the_first_call() -> None:
+    """``start`` (called when the spider opens) launches the processes, so that they import and
+    load their profiles while the crawl starts, not while the first page waits."""
+    code = """
+import time
+from newsbot.workers import ProcessPoolRunner
+runner = ProcessPoolRunner(2, timeout=30)
+print("before", len(runner._pool._processes))
+runner.start()
+time.sleep(0.5)
+pids = [p.pid for p in runner._pool._processes.values()]
+print("after", len(pids), all(pids))
+runner.close()
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.stdout.splitlines() == ["before 0", "after 2 True"], proc.stderr

@@ -44,6 +44,9 @@ class ExtractPipeline:
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
+    def open_spider(self) -> None:
+        get_runner(self.crawler).start()
+
     async def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
         html = a.get("html")
