@@ -110,6 +110,9 @@ NEWSBOT_LANGUAGES = []  # keep only these ISO 639-1 codes (empty: all)
 NEWSBOT_BATCH_SIZE = 500
 NEWSBOT_FLUSH_INTERVAL = 30.0
 NEWSBOT_SITEMAP_MAX_DEPTH = 3
+# Listed articles beyond this many scheduled requests wait in a compact backlog and are scheduled
+# as the queue drains (newsbot/discovery/backlog.py); 0: schedule everything at once.
+NEWSBOT_MAX_SCHEDULED = 1000
 NEWSBOT_REDIS_URL = None
 # Scale-out on Redis (docs/scale-out.md); inert while NEWSBOT_REDIS_URL is unset.
 ADDONS = {"newsbot.scaleout.addon.RedisScaleOut": 0}

@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from newsbot import __version__
 from newsbot import signals as nb_signals
 from newsbot.config.args import split_list
+from newsbot.discovery.backlog import Backlog
 from newsbot.discovery.entry import DiscoveredEntry
 from newsbot.items import ArticleItem
 
@@ -111,6 +112,10 @@ def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
     return "network", f"{name}: {text}"[:300], None
 
 
+#: An admitted article until its request is built: (entry, source, discovery, discovered from).
+_Listed = tuple[DiscoveredEntry, str, str, "str | None"]
+
+
 class NewsbotSpider(Spider):
     """Base class: subclasses discover entries and call :meth:`article_request`."""
 
@@ -130,6 +135,7 @@ class NewsbotSpider(Spider):
         self._scheduled: set[str] = set()
         self._seen = _seen_store(self.crawler)
         self._languages = {code.lower() for code in split_list(self.settings.get("NEWSBOT_LANGUAGES"))}
+        self._backlog: Backlog[_Listed] = Backlog.from_crawler(self.crawler, self._build_article_request)
 
     def _inc(self, key: str, source: str | None = None, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"newsbot/{key}", n)
@@ -164,9 +170,15 @@ class NewsbotSpider(Spider):
         discovery: str,
         discovered_from: str | None,
     ) -> Request | None:
-        """A request for the article, or None if it is filtered, already stored or already queued."""
+        """A request for the article to yield; None if it is filtered, already stored or already
+        queued, or if it waits in the backlog (:mod:`newsbot.discovery.backlog`), which
+        schedules it later itself."""
         if not self.admit(entry.url, entry.language, source):
             return None
+        return self._backlog.submit((entry, source, discovery, discovered_from))
+
+    def _build_article_request(self, listed: _Listed) -> Request:
+        entry, source, discovery, discovered_from = listed
         return Request(
             entry.url,
             callback=self.parse_article,
