@@ -159,28 +159,33 @@ def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
     return best
 
 
-def build_site(pages: list[AebPage], n: int, root: Path) -> list[str]:
-    """Outlet directories of distinct pages (symlinks to one hidden copy); returns outlet ids."""
+def build_site(pages: list[AebPage], n: int, root: Path, sources: int | None = None) -> list[str]:
+    """Outlet directories of distinct pages (symlinks to one hidden copy); returns outlet ids.
+
+    Copy *j* of the pages is outlet *j*, or with ``sources``, the directory ``c{j}`` of outlet
+    *j* mod ``sources``: the same pages spread over a fixed number of sites.
+    """
     shared = root / ".pages"  # hidden: the server serves only outlet-named directories
     shared.mkdir(parents=True)
     for page in pages:
         (shared / f"{page.id}.html").write_text(page.html, encoding="utf-8")
-    outlets = []
+    listed: dict[str, list[str]] = {}
     for j in range((n + len(pages) - 1) // len(pages)):
-        outlet = f"o{j:03d}"
-        (root / outlet).mkdir()
-        urls = []
+        outlet = f"o{j % sources if sources else j:03d}"
+        folder = f"c{j}/" if sources else ""
+        (root / outlet / folder).mkdir(parents=True, exist_ok=True)
+        urls = listed.setdefault(outlet, [])
         for page in pages[: min(len(pages), n - j * len(pages))]:
-            os.symlink(shared / f"{page.id}.html", root / outlet / f"{page.id}.html")
-            urls.append(f"<url><loc>{{{{base:{outlet}}}}}/{page.id}.html</loc></url>")
+            os.symlink(shared / f"{page.id}.html", root / outlet / folder / f"{page.id}.html")
+            urls.append(f"<url><loc>{{{{base:{outlet}}}}}/{folder}{page.id}.html</loc></url>")
+    for outlet, urls in listed.items():
         (root / outlet / "sitemap.xml").write_text(
             '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
             + "".join(urls)
             + "</urlset>",
             encoding="utf-8",
         )
-        outlets.append(outlet)
-    return outlets
+    return list(listed)
 
 
 def crawl(sitemaps: list[str], out: Path, workers: int | None, log: Path) -> tuple[float, int, PeakSampler]:
@@ -218,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare-calls", type=int, default=264, help="trafilatura calls for the baseline")
     ap.add_argument("--keep", action="store_true", help="keep the output directory and log")
     ap.add_argument("--stages", action="store_true", help="also time each worker stage on one core")
+    ap.add_argument(
+        "--sources",
+        type=int,
+        default=None,
+        help="spread the pages over this many sites (default: a site per 88 pages)",
+    )
     args = ap.parse_args(argv)
 
     pages = load_aeb(args.aeb)
@@ -232,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     bare_before, bare_f1 = bare_trafilatura(pages, args.bare_calls)
 
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
-    outlets = build_site(pages, args.pages, tmp / "site")
+    outlets = build_site(pages, args.pages, tmp / "site", args.sources)
     with DemoServer(tmp / "site") as server:
         sitemaps = [f"{server.base_urls[o]}/sitemap.xml" for o in outlets]
         seconds, code, sampled = crawl(sitemaps, tmp / "out", args.workers, tmp / "crawl.log")
@@ -253,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     pps = args.pages / seconds
     result = {
         "pages": args.pages,
+        "sources": len(outlets),
         "stored": stored,
         "crawl_seconds": round(seconds, 2),
         "pipeline_pages_per_s": round(pps, 1),
