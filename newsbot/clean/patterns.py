@@ -22,7 +22,8 @@ except ImportError:  # another Python: no literal prefilter
     _EXTRA_CASES = {}
 
 
-def _fold(ch: str) -> str:
+def fold_char(ch: str) -> str:
+    """The case-folded first character of ``ch``: how first characters are compared."""
     return ch.casefold()[:1]
 
 
@@ -45,7 +46,7 @@ def _first(items: list[tuple[Any, Any]]) -> set[str] | None:
             continue
         if op is c.LITERAL:
             ch = chr(av)
-            return out | {_fold(ch), _fold(ch.lower()), _fold(ch.upper())}
+            return out | {fold_char(ch), fold_char(ch.lower()), fold_char(ch.upper())}
         if op is c.IN:
             for sub_op, sub_av in av:
                 if sub_op is c.LITERAL:
@@ -57,7 +58,7 @@ def _first(items: list[tuple[Any, Any]]) -> set[str] | None:
                 out |= {
                     f(x)
                     for x in chars
-                    for f in (_fold, lambda y: _fold(y.lower()), lambda y: _fold(y.upper()))
+                    for f in (fold_char, lambda y: fold_char(y.lower()), lambda y: fold_char(y.upper()))
                 }
             return out
         if op is c.SUBPATTERN or op is c.MAX_REPEAT or op is c.MIN_REPEAT:
