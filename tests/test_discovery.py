@@ -152,3 +152,50 @@ def test_robots_sitemap_lines() -> None:
         "https://a.example.com/sitemap.xml",
         "https://a.example.com/news.xml",
     ]
+
+
+def test_a_long_sitemap_gives_the_reactor_turns_while_it_is_read(tmp_path) -> None:
+    """Admitting a sitemap's entries runs in slices with a return to the event loop between them:
+    a task that only counts its turns runs while a 1,000-URL sitemap is read. (Measured in the
+    throughput benchmark: two 5,000-URL sitemaps stalled the reactor for 286 ms, then 72 ms.)"""
+    import asyncio
+
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.spiders.news import SITEMAP_SLICE, NewsSpider
+
+    listing = "https://wire.example.org/sitemap.xml"
+    body = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>https://wire.example.org/a{i}.html</loc></url>" for i in range(1000))
+        + "</urlset>"
+    ).encode()
+    crawler = get_crawler(NewsSpider, {"NEWSBOT_OUTPUT_DIR": str(tmp_path), "NEWSBOT_MAX_SCHEDULED": 0})
+    spider = NewsSpider.from_crawler(crawler, sitemaps=listing)
+    spider._setup_discovery()
+    response = XmlResponse(listing, body=body, request=Request(listing, meta={"newsbot_source": "wire"}))
+
+    async def read() -> list[int]:
+        turns = 0
+        done = False
+
+        async def other_work() -> None:
+            nonlocal turns
+            while not done:
+                turns += 1
+                await asyncio.sleep(0)
+
+        task = asyncio.create_task(other_work())
+        await asyncio.sleep(0)
+        seen = [turns async for _ in spider.parse_sitemap(response)]
+        done = True
+        await task
+        return seen
+
+    seen = asyncio.run(read())
+    assert len(seen) == 1000  # every entry became a request
+    # the other task ran between slices, not within one
+    assert seen[-1] - seen[0] >= 1000 // SITEMAP_SLICE - 1
+    assert seen[SITEMAP_SLICE - 1] == seen[0]

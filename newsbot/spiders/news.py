@@ -8,6 +8,7 @@ With no argument it crawls every enabled source of ``settings/sources.toml``
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -26,6 +27,9 @@ from newsbot.discovery.sitemaps import SitemapError, parse_sitemap, sitemaps_fro
 from newsbot.spiders.base import NewsbotSpider, ad_hoc_source
 
 logger = logging.getLogger(__name__)
+
+#: Sitemap entries admitted in one go, between two returns to the reactor (~8 ms of work).
+SITEMAP_SLICE = 100
 
 
 class NewsSpider(NewsbotSpider):
@@ -148,7 +152,7 @@ class NewsSpider(NewsbotSpider):
                 if req is not None:
                     yield req
 
-    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+    async def parse_sitemap(self, response: Response) -> AsyncIterator[Request]:
         source = response.meta["newsbot_source"]
         depth = response.meta.get("newsbot_depth", 0)
         if urlsplit(response.url).path.endswith("/robots.txt"):
@@ -166,10 +170,15 @@ class NewsSpider(NewsbotSpider):
             if depth < max_depth:
                 yield self._listing_request(child, self.parse_sitemap, source, depth + 1)
         self._inc("discovery/sitemap_entries", source, len(sitemap.entries))
-        for entry in sitemap.entries:
+        for i, entry in enumerate(sitemap.entries, 1):
             if self._accept(source, entry.url):
                 req = self.article_request(
                     entry, source=source, discovery="sitemap", discovered_from=response.url
                 )
                 if req is not None:
                     yield req
+            if i % SITEMAP_SLICE == 0:
+                # A sitemap lists up to 50,000 URLs and admitting one costs ~80 µs of the main
+                # thread (canonical form, seen-URL memory, source stats): the reactor runs
+                # between two slices instead of waiting for the whole sitemap.
+                await asyncio.sleep(0)
