@@ -159,6 +159,42 @@ def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
     return best
 
 
+_STARTUP = """
+import sys, time
+from newsbot.worker_setup import warm_up
+warm_up()
+from newsbot.bench.aeb import load_aeb
+from newsbot.clean.rules import resolve_rule_paths
+from newsbot.config.paths import settings_path
+from newsbot.identify.neardup import NearDupParams
+from newsbot.worker_jobs import AnalysisPlan, analyse_text, extract_and_clean
+
+pages = [(p.html.encode("utf-8"), p.url) for p in load_aeb(sys.argv[1] if len(sys.argv) > 1 else None)]
+rules = tuple(str(p) for p in resolve_rule_paths(None))
+params = NearDupParams()
+plan = AnalysisPlan(True, str(settings_path("relevance")), (params.shingle, params.min_shingles))
+
+def once():
+    for body, url in pages:
+        page = extract_and_clean(body, url, {}, True, rules, "text/html; charset=utf-8")
+        analyse_text(page.article.title, "\\n".join(page.cleaned.paragraphs), None, None, plan)
+
+once()
+first = time.process_time()
+once()
+print(first - (time.process_time() - first))
+"""
+
+
+def worker_startup_seconds(aeb: Path | None) -> float:
+    """CPU seconds a worker process spends before its per-page cost settles: interpreter start,
+    imports, language profiles, rules and lexicon loaded and compiled. A fresh process runs the
+    worker calls over the aeb-dev pages twice; the first pass minus the second is the start-up."""
+    cmd = [sys.executable, "-c", _STARTUP] + ([str(aeb)] if aeb else [])
+    out = subprocess.run(cmd, cwd=project_root(), capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
 def build_site(pages: list[AebPage], n: int, root: Path, sources: int | None = None) -> list[str]:
     """Outlet directories of distinct pages (symlinks to one hidden copy); returns outlet ids.
 
@@ -238,6 +274,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, ms in times.items():
             print(f"  {name:<12} {ms:6.2f}")
         print(f"  {'total':<12} {sum(times.values()):6.2f}")
+        print(f"worker start-up: {worker_startup_seconds(args.aeb):.2f} s of CPU a process")
     # Measured before and after the crawl: the machine's speed drifts over a minute (other
     # tenants, frequency); the ratio uses the mean of both.
     bare_before, bare_f1 = bare_trafilatura(pages, args.bare_calls)
