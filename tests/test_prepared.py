@@ -138,3 +138,44 @@ def test_worker_modules_stay_light(module: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def _finalize_and_store(
+    tmp_path: Path, body: str, change_after_finalize: str | None = None
+) -> dict[str, Any]:
+    import pyarrow.dataset as ds
+
+    crawler = get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path)})
+    finalize = build_from_crawler(load_object("newsbot.pipelines.finalize.FinalizePipeline"), crawler)
+    store = build_from_crawler(load_object("newsbot.pipelines.store.ParquetStorePipeline"), crawler)
+    # a record built from an API answer: a body, no paragraphs, no page
+    item = ArticleItem(url="https://api.example.org/r/1", source="api", fetched_at=datetime.now(UTC))
+    item.title = "Report"
+    item.body = body
+
+    async def run() -> None:
+        await finalize.process_item(item)
+        if change_after_finalize is not None:
+            item.body = change_after_finalize  # a pipeline of the user's, between the two
+        await store.process_item(item)
+
+    asyncio.run(run())
+    store.spider_closed()
+    return ds.dataset(tmp_path / "articles", format="parquet", partitioning="hive").to_table().to_pylist()[0]
+
+
+def test_the_stored_body_is_the_one_that_was_hashed_and_counted(tmp_path: Path) -> None:
+    """Finalize cleans an API record's body before hashing it, and the store keeps that body
+    instead of cleaning it a second time (which unescaped ``&amp;amp;`` once more)."""
+    from newsbot.identify.shingles import content_hash
+    from newsbot.storage.text import count_words
+
+    row = _finalize_and_store(tmp_path, "<p>Shelling in Kharkiv &amp;amp; Izium</p>\n\n<p>Two   dead.</p>")
+    assert row["body"] == "Shelling in Kharkiv &amp; Izium\nTwo dead."
+    assert row["content_hash"] == content_hash(row["body"])
+    assert row["word_count"] == count_words(row["body"])
+
+
+def test_the_store_cleans_a_body_changed_after_finalize(tmp_path: Path) -> None:
+    row = _finalize_and_store(tmp_path, "Two dead.", change_after_finalize="<b>Two</b>  dead &amp; one hurt.")
+    assert row["body"] == "Two dead & one hurt."

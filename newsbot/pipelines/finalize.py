@@ -13,6 +13,9 @@ from newsbot.identify.shingles import content_hash
 from newsbot.run import run_id
 from newsbot.storage.text import clean_text, count_words
 
+#: The stage name under which the finalized body is offered to the store.
+STORED_BODY = "store_body"
+
 
 class FinalizePipeline:
     def __init__(self, crawler: Crawler) -> None:
@@ -30,11 +33,14 @@ class FinalizePipeline:
             # Computed in the analysis worker call from these very paragraphs.
             a["body"], a["word_count"], a["content_hash"] = done
         else:
-            if paragraphs:
-                a["body"] = clean_text("\n".join(paragraphs), multiline=True) or ""
-            body = a.get("body") or ""
-            a["word_count"] = count_words(body)
-            a["content_hash"] = content_hash(body)
+            # Records built from an API answer arrive with a body and no paragraphs: it is cleaned
+            # here too, so that the hash and the count are those of the body that is stored.
+            text = "\n".join(paragraphs) if paragraphs else a.get("body") or ""
+            a["body"] = clean_text(text, multiline=True) or ""
+            a["word_count"] = count_words(a["body"])
+            a["content_hash"] = content_hash(a["body"])
+        # The body is clean: the store keeps it as it is (unless a later stage changes it).
+        prepared.offer(a, STORED_BODY, a["body"], True)
         a["run_id"] = self.run_id
         if not a.get("canonical_url"):
             # The identify stage normally sets these; without it the fetched URL stands in.

@@ -30,8 +30,9 @@ def _strings(values: Any) -> list[str]:
     return out
 
 
-def article_row(item: Any) -> dict[str, Any]:
-    """The dataset row of an item, with every schema column present."""
+def article_row(item: Any, body_is_clean: bool = False) -> dict[str, Any]:
+    """The dataset row of an item, with every schema column present; ``body_is_clean``: the
+    body is already :func:`clean_text`'s output (the finalize stage made it)."""
     a = ItemAdapter(item)
     row: dict[str, Any] = {}
     for f in ARTICLE_SCHEMA:
@@ -41,7 +42,7 @@ def article_row(item: Any) -> dict[str, Any]:
         elif f.type == ARTICLE_SCHEMA.field("authors").type:
             value = _strings(value)
         elif f.name == "body":
-            value = clean_text(value, multiline=True) or ""
+            value = (value or "") if body_is_clean else clean_text(value, multiline=True) or ""
         elif f.type == ARTICLE_SCHEMA.field("title").type and value is not None:
             value = clean_text(value)
         row[f.name] = value
