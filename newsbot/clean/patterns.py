@@ -22,14 +22,13 @@ except ImportError:  # another Python: no literal prefilter
     _EXTRA_CASES = {}
 
 
-def fold_char(ch: str) -> str:
-    """The case-folded first character of ``ch``: how first characters are compared."""
-    return ch.casefold()[:1]
-
-
 def first_chars(pattern: str, flags: int) -> frozenset[str] | None:
-    """The case-folded characters a match of ``pattern`` can start with; None if it may start with
-    any character (or the pattern is beyond this analysis): then the rule is tried on every line."""
+    """The characters (:func:`canonical` form) a match of ``pattern`` can start with; None if it
+    may start with any character (or the pattern is beyond this analysis): then the rule is tried
+    on every line. Compare with ``canonical(text[0])``: the classes are the engine's own, so "ı"
+    finds the rules that start with "i"."""
+    if _tolower is None:
+        return None
     try:
         parsed = re._parser.parse(pattern, flags)  # type: ignore[attr-defined]
         found = _first(list(parsed))
@@ -45,8 +44,7 @@ def _first(items: list[tuple[Any, Any]]) -> set[str] | None:
         if op is c.AT:  # ^, $, \b: consume nothing
             continue
         if op is c.LITERAL:
-            ch = chr(av)
-            return out | {fold_char(ch), fold_char(ch.lower()), fold_char(ch.upper())}
+            return out | {canonical(chr(av))}
         if op is c.IN:
             for sub_op, sub_av in av:
                 if sub_op is c.LITERAL:
@@ -55,11 +53,7 @@ def _first(items: list[tuple[Any, Any]]) -> set[str] | None:
                     chars = [chr(x) for x in range(sub_av[0], sub_av[1] + 1)]
                 else:  # a negated set, \w, \d, a wide range
                     return None
-                out |= {
-                    f(x)
-                    for x in chars
-                    for f in (fold_char, lambda y: fold_char(y.lower()), lambda y: fold_char(y.upper()))
-                }
+                out |= {canonical(x) for x in chars}
             return out
         if op is c.SUBPATTERN or op is c.MAX_REPEAT or op is c.MIN_REPEAT:
             sub = av[3] if op is c.SUBPATTERN else av[2]

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsbot.clean.authors import remove_author_lines
-from newsbot.clean.patterns import canonical, first_chars, fold_char, required_literals
+from newsbot.clean.patterns import canonical, first_chars, required_literals
 from newsbot.clean.text import fold_space
 from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
@@ -263,7 +263,7 @@ class _Candidates:
     def _chosen(self, text: str, window: str) -> frozenset[int]:
         """The rules that can match ``text`` (whose part a match can lie in is ``window``)."""
         if self.first is not None:
-            key = fold_char(text[0]) if text else ""
+            key = canonical(text[0]) if text else ""
             chosen = self._startable.get(key)
             if chosen is None:
                 if len(self._startable) >= 4096:  # a bound, for texts in every script at once
