@@ -179,3 +179,24 @@ def test_the_stored_body_is_the_one_that_was_hashed_and_counted(tmp_path: Path) 
 def test_the_store_cleans_a_body_changed_after_finalize(tmp_path: Path) -> None:
     row = _finalize_and_store(tmp_path, "Two dead.", change_after_finalize="<b>Two</b>  dead &amp; one hurt.")
     assert row["body"] == "Two dead & one hurt."
+
+
+def test_a_result_computed_with_other_rule_files_is_not_taken(tmp_path: Path) -> None:
+    """Prepared results are tagged with the settings they were computed with: a rules stage
+    built on other rule files than the extraction worker used runs its own rules."""
+    extract, duplicates = _pipelines(tmp_path / "a")[:2]
+    own = tmp_path / "own.rules"
+    own.write_text("[sponsored]\nline: sponsored content\n", encoding="utf-8")
+    crawler = get_crawler(
+        settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path / "b"), "NEWSBOT_CLEANING_RULES": str(own)}
+    )
+    rules = build_from_crawler(load_object("newsbot.pipelines.clean.BoilerplateRulesPipeline"), crawler)
+    item = ArticleItem(url="https://meridian/a", source="meridian", fetched_at=datetime.now(UTC))
+    item.html = (SITE / "meridian" / "world" / "2026" / "11" / "sudan-displacement-camps.html").read_bytes()
+
+    async def run() -> None:
+        for pipe in (extract, duplicates, rules):
+            await pipe.process_item(item)
+
+    asyncio.run(run())
+    assert "2 min read" in item.paragraphs  # the bundled rules would have removed it

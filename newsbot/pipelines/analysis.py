@@ -76,10 +76,11 @@ class AnalysisPipeline:
         if res.language is not None:
             prepared.offer(a, "language", (title, text, declared), res.language)
         if res.relevance_language is not None:
-            prepared.offer(a, "relevance", (title, text, res.relevance_language), res.score)
+            inputs = (title, text, res.relevance_language, self.plan.lexicon)
+            prepared.offer(a, "relevance", inputs, res.score)
         if paragraphs:
             # finalize builds the body from the paragraphs; API records keep the body they came with
             prepared.offer(a, "finalize", paragraphs, (res.body, res.word_count, res.content_hash))
             if self.plan.neardup is not None:
-                prepared.offer(a, "neardup", res.body, res.shingles)
+                prepared.offer(a, "neardup", (res.body, self.plan.neardup), res.shingles)
         return item

@@ -109,7 +109,7 @@ class BoilerplateRulesPipeline:
         if not paragraphs:
             return item
         authors = list(a.get("authors") or [])  # their byline and bio lines go too
-        res = prepared.take(a, "rules", (paragraphs, authors))
+        res = prepared.take(a, "rules", (paragraphs, authors, self.paths))
         if res is prepared.MISSING:
             res = await get_runner(self.crawler).run(apply_rule_files, self.paths, paragraphs, authors)
         if res.removed or res.paragraphs != paragraphs:

@@ -147,14 +147,13 @@ class RelevancePipeline:
         # Language detection switched off or undecided: the page's own declaration is the best guess.
         language = relevance_language(a.get("language"), declared_language(a))
         title, text = a.get("title"), text_of(a)
-        score = prepared.take(a, "relevance", (title, text, language))
+        lexicon = str(self.path) if self.path is not None else None
+        score = prepared.take(a, "relevance", (title, text, language, lexicon))
         if score is not prepared.MISSING:
             pass
-        elif self.path is not None:
+        elif lexicon is not None:
             # The lexicon loaded here validated the files; workers load their own copy once.
-            score = await get_runner(self.crawler).run(
-                score_with_lexicon, str(self.path), title, text, language
-            )
+            score = await get_runner(self.crawler).run(score_with_lexicon, lexicon, title, text, language)
         else:
             score = self.lexicon.score(title, text, language)
         if score is None:

@@ -96,6 +96,6 @@ class ExtractPipeline:
             prepared.offer(a, "duplicates", (art.paragraphs, art.title, art.description), cleaned.duplicates)
         if cleaned.rules is not None:
             rules_input = cleaned.duplicates.paragraphs if cleaned.duplicates else art.paragraphs
-            prepared.offer(a, "rules", (rules_input, art.authors), cleaned.rules)
+            prepared.offer(a, "rules", (rules_input, art.authors, self.rule_paths), cleaned.rules)
         prepared.offer(a, "templates", cleaned.paragraphs, page.facts)
         return item

@@ -40,7 +40,6 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newsbot import prepared
 from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
 from newsbot.identify.dataset import dataset_files
-from newsbot.identify.minhash import minhash_signature
 from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex
 from newsbot.identify.seen import get_seen
 from newsbot.identify.shingles import content_hash, signature_input
@@ -153,11 +152,11 @@ class NearDuplicatePipeline:
         assert self.index is not None
         a = ItemAdapter(item)
         body, p = body_of(a), self.params
-        hashes = prepared.take(a, "neardup", body)
+        hashes = prepared.take(a, "neardup", (body, (p.shingle, p.min_shingles)))
         if hashes is prepared.MISSING:
             # Shingling and hashing are the costly part: in a worker process; MinHash here (numpy).
             hashes = await get_runner(self.crawler).run(signature_input, body, p.shingle, p.min_shingles)
-        sig = None if hashes is None else minhash_signature(hashes, p.num_perm, p.seed)
+        sig = None if hashes is None else self.index.signature_from_hashes(hashes)
         if sig is None:
             self.stats.inc_value("newsbot/duplicates/too_short")
             return item
