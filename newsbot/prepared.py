@@ -44,6 +44,13 @@ def take(a: ItemAdapter, stage: str, inputs: Any) -> Any:
     return entry[1]
 
 
+def offered(a: ItemAdapter, stage: str, inputs: Any) -> bool:
+    """Whether a result is offered for ``stage`` from ``inputs``; unlike :func:`take`, the offer
+    stays (for a mark that several readers check, such as the finalized body)."""
+    entry = (a.get(FIELD) or {}).get(stage)
+    return entry is not None and entry[0] == inputs
+
+
 MISSING: Any = _MISSING
 
 

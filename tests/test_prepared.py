@@ -161,7 +161,22 @@ def _finalize_and_store(
 
     asyncio.run(run())
     store.spider_closed()
-    return ds.dataset(tmp_path / "articles", format="parquet", partitioning="hive").to_table().to_pylist()[0]
+    row = ds.dataset(tmp_path / "articles", format="parquet", partitioning="hive").to_table().to_pylist()[0]
+    # the feed export (-o out.parquet) writes the same row
+    import io
+
+    import pyarrow.parquet as pq
+
+    from newsbot.storage.exporter import ParquetItemExporter
+
+    buf = io.BytesIO()
+    exporter = ParquetItemExporter(buf)
+    exporter.start_exporting()
+    exporter.export_item(item)
+    exporter.finish_exporting()
+    exported = pq.read_table(io.BytesIO(buf.getvalue())).to_pylist()[0]
+    assert (exported["body"], exported["content_hash"]) == (row["body"], row["content_hash"])
+    return row
 
 
 def test_the_stored_body_is_the_one_that_was_hashed_and_counted(tmp_path: Path) -> None:

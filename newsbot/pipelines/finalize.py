@@ -11,10 +11,8 @@ from scrapy.crawler import Crawler
 from newsbot import prepared
 from newsbot.identify.shingles import content_hash
 from newsbot.run import run_id
+from newsbot.storage.records import FINALIZED_BODY
 from newsbot.storage.text import clean_text, count_words
-
-#: The stage name under which the finalized body is offered to the store.
-STORED_BODY = "store_body"
 
 
 class FinalizePipeline:
@@ -39,8 +37,8 @@ class FinalizePipeline:
             a["body"] = clean_text(text, multiline=True) or ""
             a["word_count"] = count_words(a["body"])
             a["content_hash"] = content_hash(a["body"])
-        # The body is clean: the store keeps it as it is (unless a later stage changes it).
-        prepared.offer(a, STORED_BODY, a["body"], True)
+        # The body is clean: the stored row keeps it as it is (unless a later stage changes it).
+        prepared.offer(a, FINALIZED_BODY, a["body"], True)
         a["run_id"] = self.run_id
         if not a.get("canonical_url"):
             # The identify stage normally sets these; without it the fetched URL stands in.

@@ -11,14 +11,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from newsbot import prepared
-from newsbot.pipelines.finalize import STORED_BODY
 from newsbot.run import output_dir, run_id
 from newsbot.storage.parquet import PartitionedWriter, remove_stale_temp_files
 from newsbot.storage.records import article_row, partition_by_fetch_date
@@ -57,9 +54,7 @@ class ParquetStorePipeline:
             self._timer.start(self.flush_interval, now=False)
 
     async def process_item(self, item: Any) -> Any:
-        a = ItemAdapter(item)
-        clean = prepared.take(a, STORED_BODY, a.get("body")) is not prepared.MISSING
-        row = article_row(item, body_is_clean=clean)
+        row = article_row(item)
         self.writer.add(row)
         self.stats.inc_value("newsbot/stored")
         self.stats.inc_value(f"newsbot/source/{row['source']}/stored")

@@ -7,6 +7,7 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
+from newsbot import prepared
 from newsbot.storage.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, TS
 from newsbot.storage.text import clean_text
 
@@ -30,10 +31,15 @@ def _strings(values: Any) -> list[str]:
     return out
 
 
-def article_row(item: Any, body_is_clean: bool = False) -> dict[str, Any]:
-    """The dataset row of an item, with every schema column present; ``body_is_clean``: the
-    body is already :func:`clean_text`'s output (the finalize stage made it)."""
+#: The mark the finalize stage leaves on the body it cleaned, hashed and counted: the row keeps
+#: that body as it is (cleaning it again could change it: ``&amp;amp;`` unescaped twice).
+FINALIZED_BODY = "finalized_body"
+
+
+def article_row(item: Any) -> dict[str, Any]:
+    """The dataset row of an item, with every schema column present."""
     a = ItemAdapter(item)
+    body_is_clean = prepared.offered(a, FINALIZED_BODY, a.get("body"))
     row: dict[str, Any] = {}
     for f in ARTICLE_SCHEMA:
         value = a.get(f.name)
