@@ -250,7 +250,7 @@ def test_index_finds_copies_across_pending_flushes_and_merges_and_keeps_python_s
 
 @pytest.mark.parametrize(("na", "nb"), [(0, 0), (0, 5), (5, 0), (1000, 37), (37, 1000)])
 def test_merge_sorted_equals_sorting_the_concatenation(na: int, nb: int) -> None:
-    from newsbot.identify.neardup import merge_sorted
+    from newsbot.identify.sortedarrays import merge_sorted
 
     rng = np.random.default_rng(na * 7 + nb)
     a = np.sort(rng.integers(0, 50, na, dtype=np.uint64))  # small range: many repeats

@@ -43,6 +43,7 @@ import numpy as np
 from newsbot.identify.dataset import dataset_files, open_articles
 from newsbot.identify.minhash import minhash_signature
 from newsbot.identify.shingles import shingle_hashes
+from newsbot.identify.sortedarrays import merge_sorted
 from newsbot.storage.atomic import atomic_write
 
 logger = logging.getLogger(__name__)
@@ -94,15 +95,6 @@ class SignatureIndex(Protocol):
     def add(self, id: str, signature: np.ndarray, content_hash: str | None = None) -> Match | None: ...
 
     def __contains__(self, id: object) -> bool: ...
-
-
-def merge_sorted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The sorted union (with repeats) of two sorted arrays, in linear time."""
-    if not len(b):
-        return a
-    if not len(a):
-        return b
-    return np.insert(a, np.searchsorted(a, b, side="right"), b)
 
 
 def _id_bytes(id: str) -> bytes:
@@ -297,11 +289,9 @@ class NearDuplicateIndex:
 
     def _merge(self, extra: np.ndarray) -> None:
         """Everything into the main sorted array."""
-        parts = [self._recent, extra]
-        if self._pending:
-            parts.append(self._take_pending())
-        new = np.concatenate(parts)
-        new.sort()
+        # _recent is sorted already: only the new entries are sorted, then merged into it.
+        unsorted = [extra, self._take_pending()] if self._pending else [extra]
+        new = merge_sorted(self._recent, np.sort(np.concatenate(unsorted)))
         # One linear merge of two sorted arrays, not a sort of both: at a million documents a
         # sort of the 22 million band entries held the reactor for seconds.
         self._bands = merge_sorted(self._bands, new)

@@ -43,6 +43,7 @@ from scrapy.settings import BaseSettings
 
 from newsbot.identify.canonical import canonicalize
 from newsbot.identify.dataset import dataset_files, iter_batches
+from newsbot.identify.sortedarrays import merge_sorted
 from newsbot.run import output_dir
 
 logger = logging.getLogger(__name__)
@@ -137,7 +138,7 @@ class SeenStore:
         if len(self._added) >= _ADDED_MAX:
             # A Python int in a set costs ~60 bytes, 8 in the array: fold them in now and then.
             added = np.sort(np.fromiter(self._added, dtype=np.uint64))
-            self._sorted = np.insert(self._sorted, np.searchsorted(self._sorted, added), added)
+            self._sorted = merge_sorted(self._sorted, added)
             self._added = set()
 
     # --- building --------------------------------------------------------------------------
