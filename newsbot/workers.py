@@ -43,8 +43,6 @@ class WorkerTimeout(Exception):
 class Runner(Protocol):
     async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
 
-    def start(self) -> None: ...
-
     def close(self) -> None: ...
 
 
@@ -53,9 +51,6 @@ class InlineRunner:
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
-
-    def start(self) -> None:
-        pass
 
     def close(self) -> None:
         pass
@@ -84,15 +79,15 @@ class ProcessPoolRunner:
         self.replaced = 0
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=warm_up)
-
-    def start(self) -> None:
-        """Start the worker processes now: they import their modules and load the language
-        profiles (~1 s of CPU each) while Scrapy starts and fetches the first feeds, instead of
-        when the first page is waiting. The pool starts a process per call it cannot hand to an
-        idle one, so one trivial call per worker starts them all."""
+        """A pool whose processes start now: they import their modules and load the language
+        profiles (~1 s of CPU each) while Scrapy starts and fetches the first feeds (or, for a
+        pool replacing a broken one, before the next page's timeout runs), not when a page is
+        waiting. The pool starts a process per call it cannot hand to an idle one, so one trivial
+        call per worker starts them all."""
+        pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=warm_up)
         for _ in range(self.workers):
-            self._pool.submit(os.getpid)
+            pool.submit(os.getpid)
+        return pool
 
     async def _await(self, fut: Future[T]) -> T:
         if is_asyncio_reactor_installed():

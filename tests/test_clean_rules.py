@@ -321,3 +321,14 @@ def test_rules_loaded_unchecked_in_workers_are_the_checked_rules(tmp_path: Path)
     bad.write_text("line: (unclosed\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="bad regular expression"):
         load_rules([bad])
+    # unchecked, the broken file loads: the check is the crawl's main process's job, and its rules
+    # stage refuses the file before anything is fetched
+    assert len(load_rules([bad], check=False)) == 1
+    from scrapy.utils.misc import build_from_crawler
+    from scrapy.utils.test import get_crawler
+
+    from newsbot.pipelines.clean import BoilerplateRulesPipeline
+
+    crawler = get_crawler(settings_dict={"NEWSBOT_CLEANING_RULES": str(bad)})
+    with pytest.raises(ConfigError, match="bad regular expression"):
+        build_from_crawler(BoilerplateRulesPipeline, crawler)

@@ -178,7 +178,8 @@ def test_pipeline_state_lost_rebuilds_and_catches_up(tmp_path: Path) -> None:
 
 
 def test_signature_from_worker_hashes_equals_datasketch_hashing_the_shingles() -> None:
-    """The signature is computed with numpy in a worker; it must be datasketch's own, value for value."""
+    """The signature is computed with numpy (in the main process, from the shingle hashes a worker
+    sent); it must be datasketch's own, value for value."""
     import zlib
 
     from datasketch import MinHash

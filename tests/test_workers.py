@@ -44,23 +44,19 @@ def test_a_stuck_call_times_out_and_the_next_call_runs_in_a_fresh_pool() -> None
     assert lines[2] == "after 6 replaced 1"
 
 
-def test_start_launches_every_worker_before_the_first_call() -> None:
-    """``start`` (called when the spider opens) launches the processes, so that they import and
-    load their profiles while the crawl starts, not while the first page waits."""
+def test_every_worker_starts_with_its_pool_before_the_first_call() -> None:
+    """A pool's processes start when it is made (the crawl's at spider open, a replacement at
+    once), so that they import and load their profiles before a page waits for them."""
     code = """
-import time
+import os
 from newsbot.workers import ProcessPoolRunner
 runner = ProcessPoolRunner(2, timeout=30)
-print("before", len(runner._pool._processes))
-runner.start()
-time.sleep(0.5)
-pids = [p.pid for p in runner._pool._processes.values()]
-print("after", len(pids), all(pids))
+print("started", len(runner._pool._processes), all(p.pid for p in runner._pool._processes.values()))
+runner._replace(runner._pool, "test")
+print("replaced", len(runner._pool._processes), all(p.pid for p in runner._pool._processes.values()))
 print("niceness", runner._pool.submit(os.nice, 0).result() - os.nice(0))
 runner.close()
 """
-    proc = subprocess.run(
-        [sys.executable, "-c", "import os\n" + code], capture_output=True, text=True, timeout=120
-    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     # and they run below the main process, which must stay responsive when the cores are busy
-    assert proc.stdout.splitlines() == ["before 0", "after 2 True", "niceness 5"], proc.stderr
+    assert proc.stdout.splitlines() == ["started 2 True", "replaced 2 True", "niceness 5"], proc.stderr

@@ -45,7 +45,7 @@ class ExtractPipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        get_runner(self.crawler).start()
+        get_runner(self.crawler)  # the pool, and its processes, start now
 
     async def process_item(self, item: Any) -> Any:
         a = ItemAdapter(item)
