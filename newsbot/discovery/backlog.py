@@ -54,7 +54,7 @@ class Backlog(Generic[T]):
         """How many more requests the scheduler may hold; None if it is not one to watch."""
         engine = self.crawler.engine
         scheduler = engine.scheduler if engine is not None else None
-        if type(scheduler) is not Scheduler or scheduler.dqs is not None:
+        if not isinstance(scheduler, Scheduler) or scheduler.dqs is not None:
             return None
         return self.limit - len(scheduler)
 
