@@ -3,6 +3,7 @@ rest of its articles waiting outside Scrapy's scheduler."""
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from pathlib import Path
@@ -59,7 +60,8 @@ def test_a_long_sitemap_is_crawled_in_full_through_the_backlog(
     n = 120
     _site(tmp_path / "site", n)
     out = tmp_path / "out"
-    with DemoServer(tmp_path / "site") as server:
+    log = tmp_path / "requests.jsonl"
+    with DemoServer(tmp_path / "site", request_log=log) as server:
         proc = scrapy_crawl(
             "-a", f"sitemaps={server.base_urls['wire']}/sitemap.xml",
             "-s", "ROBOTSTXT_OBEY=False",
@@ -71,6 +73,10 @@ def test_a_long_sitemap_is_crawled_in_full_through_the_backlog(
     assert sorted(urls.column("url").to_pylist()) == sorted(
         f"{server.base_urls['wire']}/a{i}.html" for i in range(n)
     )
+    # held or not, every article request carried the same Referer: the sitemap it was listed in
+    fetched = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    referers = {r["referer"] for r in fetched if r["path"].startswith("/a")}
+    assert referers == {f"{server.base_urls['wire']}/sitemap.xml"}
     waited = _stat(proc.stderr, "newsbot/discovery/backlog/held")
     if held:
         # most waited outside the scheduler (those the downloader took at once did not), and

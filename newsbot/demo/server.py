@@ -257,6 +257,7 @@ class _OutletHandler(BaseHTTPRequestHandler):
                 "ts": round(time.time(), 6),
                 "user_agent": self.headers.get("User-Agent"),
                 "if_none_match": self.headers.get("If-None-Match"),
+                "referer": self.headers.get("Referer"),
             }
         )
         self.send_response(response.status)

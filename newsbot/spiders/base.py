@@ -13,6 +13,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.spidermiddlewares.referer import DefaultReferrerPolicy
 from twisted.python.failure import Failure
 
 from newsbot import __version__
@@ -112,6 +113,9 @@ def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
     return "network", f"{name}: {text}"[:300], None
 
 
+#: Scrapy's default policy (RefererMiddleware's): the listing's URL, unless https leads to http.
+_REFERRER_POLICY = DefaultReferrerPolicy()
+
 #: An admitted article until its request is built: (entry, source, discovery, discovered from).
 _Listed = tuple[DiscoveredEntry, str, str, "str | None"]
 
@@ -136,6 +140,7 @@ class NewsbotSpider(Spider):
         self._seen = _seen_store(self.crawler)
         self._languages = {code.lower() for code in split_list(self.settings.get("NEWSBOT_LANGUAGES"))}
         self._backlog: Backlog[_Listed] = Backlog.from_crawler(self.crawler, self._build_article_request)
+        self._max_url_length = self.settings.getint("URLLENGTH_LIMIT", 2083) or float("inf")
 
     def _inc(self, key: str, source: str | None = None, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"newsbot/{key}", n)
@@ -148,6 +153,10 @@ class NewsbotSpider(Spider):
         if not hasattr(self, "_scheduled"):
             self._setup_discovery()
         self._inc("discovery/listed", source)
+        if len(url) > self._max_url_length:
+            # UrlLengthMiddleware's limit, applied here for the requests the backlog releases too
+            self._inc("discovery/skipped_url_length", source)
+            return False
         if self._languages and language and language not in self._languages:
             self._inc("discovery/skipped_language", source)
             return False
@@ -179,8 +188,12 @@ class NewsbotSpider(Spider):
 
     def _build_article_request(self, listed: _Listed) -> Request:
         entry, source, discovery, discovered_from = listed
+        # Set here, not left to RefererMiddleware: a request the backlog releases later goes to
+        # the engine directly, past the spider middlewares; both kinds must carry the same header.
+        referer = _REFERRER_POLICY.referrer(discovered_from, entry.url) if discovered_from else None
         return Request(
             entry.url,
+            headers={"Referer": referer} if referer else None,
             callback=self.parse_article,
             errback=self.article_failed,
             meta={
