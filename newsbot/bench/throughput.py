@@ -106,7 +106,8 @@ def bare_trafilatura(pages: list[AebPage], calls: int) -> tuple[float, float]:
 
 
 def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
-    """Milliseconds per page of each pure stage, in this process (one core), best of ``rounds``.
+    """Milliseconds per page of each pure stage, in this process (one core), best of ``rounds``:
+    a breakdown, each step called on its own; :func:`worker_cost` times the real worker calls.
 
     These are the steps of the crawl's two worker calls (:mod:`newsbot.worker_jobs`), in order;
     the sum is the CPU a page costs the workers, before the main process's own share (Scrapy,
@@ -182,17 +183,20 @@ def once():
 once()
 first = time.process_time()
 once()
-print(first - (time.process_time() - first))
+second = time.process_time() - first
+print(first - second, 1000 * second / len(pages))
 """
 
 
-def worker_startup_seconds(aeb: Path | None) -> float:
-    """CPU seconds a worker process spends before its per-page cost settles: interpreter start,
-    imports, language profiles, rules and lexicon loaded and compiled. A fresh process runs the
-    worker calls over the aeb-dev pages twice; the first pass minus the second is the start-up."""
+def worker_cost(aeb: Path | None) -> tuple[float, float]:
+    """(start-up CPU seconds, CPU ms a page) of a worker process running the crawl's two worker
+    calls (:mod:`newsbot.worker_jobs`) over the aeb-dev pages, twice, in a fresh process: the
+    second pass is the per-page cost, the first pass minus the second the start-up (interpreter,
+    imports, language profiles, rules and lexicon loaded and compiled)."""
     cmd = [sys.executable, "-c", _STARTUP] + ([str(aeb)] if aeb else [])
     out = subprocess.run(cmd, cwd=project_root(), capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    startup, per_page = out.stdout.strip().splitlines()[-1].split()
+    return float(startup), float(per_page)
 
 
 def build_site(pages: list[AebPage], n: int, root: Path, sources: int | None = None) -> list[str]:
@@ -274,7 +278,9 @@ def main(argv: list[str] | None = None) -> int:
         for name, ms in times.items():
             print(f"  {name:<12} {ms:6.2f}")
         print(f"  {'total':<12} {sum(times.values()):6.2f}")
-        print(f"worker start-up: {worker_startup_seconds(args.aeb):.2f} s of CPU a process")
+        startup, per_page = worker_cost(args.aeb)
+        print(f"the two worker calls as the crawl makes them: {per_page:.2f} ms a page")
+        print(f"worker start-up: {startup:.2f} s of CPU a process")
     # Measured before and after the crawl: the machine's speed drifts over a minute (other
     # tenants, frequency); the ratio uses the mean of both.
     bare_before, bare_f1 = bare_trafilatura(pages, args.bare_calls)
