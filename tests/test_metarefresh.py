@@ -31,6 +31,10 @@ PAGES = {
     "none": (("<html><head><title>Story</title></head><body>" + FILLER + "</body></html>").encode(), "text/html"),
     "after 4 KB": (("<html><head><title>Story</title></head><body>" + FILLER
                     + '<meta http-equiv="refresh" content="0;url=/late"></body></html>').encode(), "text/html"),
+    # past byte 4,096 but within 4,096 characters: Scrapy's middleware counts characters
+    "multibyte head": (("<html><head><title>" + "قصف " * 700 + "</title>"
+                        '<meta http-equiv="refresh" content="0;url=/moved"></head><body>x</body></html>').encode(),
+                       "text/html; charset=utf-8"),
 }  # fmt: skip
 
 

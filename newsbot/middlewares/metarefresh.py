@@ -3,8 +3,8 @@
 Scrapy's :class:`~scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware` reads
 ``response.text[0:4096]``: it decodes the whole page (and caches the text on the response) in the
 main process to look at its head. newsbot decodes pages in its extraction workers, so this
-subclass scans the first 4,096 bytes with w3lib, which reads ``<base href>`` and
-``<meta http-equiv="refresh">`` from bytes in the page's declared encoding. Same settings
+subclass decodes only enough bytes for the first 4,096 characters (in the page's declared
+encoding) and gives them to the same w3lib functions Scrapy's uses. Same settings
 (``METAREFRESH_ENABLED``, ``METAREFRESH_IGNORE_TAGS``, ``METAREFRESH_MAXDELAY``), same redirects.
 """
 
@@ -19,7 +19,9 @@ from scrapy.utils.httpobj import urlparse_cached
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, resolve_encoding
 from w3lib.html import get_base_url, get_meta_refresh
 
-HEAD_BYTES = 4096
+#: Characters of the page Scrapy's middleware looks at, and the most bytes they can take.
+HEAD_CHARS = 4096
+HEAD_BYTES = 4 * HEAD_CHARS
 
 
 def head_encoding(response: Response, head: bytes) -> str:
@@ -39,8 +41,10 @@ class HeadMetaRefreshMiddleware(MetaRefreshMiddleware):
             or urlparse_cached(request).scheme not in {"http", "https"}
         ):
             return response
-        head = response.body[:HEAD_BYTES]
-        encoding = head_encoding(response, head)
+        raw = response.body[:HEAD_BYTES]
+        encoding = head_encoding(response, raw)
+        # Characters, as Scrapy counts them: 4,096 bytes of Arabic or Cyrillic are ~2,000.
+        head = raw.decode(encoding, errors="ignore")[:HEAD_CHARS]
         base = get_base_url(head, response.url, encoding)
         interval, url = get_meta_refresh(head, base, encoding, ignore_tags=self._ignore_tags)
         if not url:
