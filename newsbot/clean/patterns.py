@@ -27,14 +27,19 @@ def first_chars(pattern: str, flags: int) -> frozenset[str] | None:
     may start with any character (or the pattern is beyond this analysis): then the rule is tried
     on every line. Compare with ``canonical(text[0])``: the classes are the engine's own, so "ı"
     finds the rules that start with "i"."""
+    found = _analyse(pattern, flags, _first)
+    return frozenset(found) if found is not None else None
+
+
+def _analyse(pattern: str, flags: int, walk: Any) -> set[str] | None:
+    """``walk`` over CPython's parse of ``pattern``; None when the parser or the engine's case
+    classes are not there, or the parse is not what ``walk`` knows: then every rule is tried."""
     if _tolower is None:
         return None
     try:
-        parsed = re._parser.parse(pattern, flags)  # type: ignore[attr-defined]
-        found = _first(list(parsed))
-    except Exception:  # CPython's own parser: if it is not there or changes, try every rule
+        return walk(list(re._parser.parse(pattern, flags)))  # type: ignore[attr-defined,no-any-return]
+    except Exception:
         return None
-    return frozenset(found) if found is not None else None
 
 
 def _first(items: list[tuple[Any, Any]]) -> set[str] | None:
@@ -101,13 +106,7 @@ def required_literals(pattern: str, flags: int) -> frozenset[str] | None:
 
     Folding case here is safe whatever the pattern's flags: it can only make the test pass more.
     """
-    if _tolower is None:
-        return None
-    try:
-        parsed = re._parser.parse(pattern, flags)  # type: ignore[attr-defined]
-        found = _needed(list(parsed))
-    except Exception:  # CPython's own parser: if it is not there or changes, try every rule
-        return None
+    found = _analyse(pattern, flags, _needed)
     return frozenset(found) if found else None
 
 
