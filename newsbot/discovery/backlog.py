@@ -54,7 +54,10 @@ class Backlog(Generic[T]):
         """How many more requests the scheduler may hold; None if it is not one to watch."""
         engine = self.crawler.engine
         scheduler = engine.scheduler if engine is not None else None
-        if not isinstance(scheduler, Scheduler) or scheduler.dqs is not None:
+        # Scrapy's own class only, not isinstance(): Scrapy's scheduler metaclass accepts any
+        # object with the scheduler methods, scrapy-redis's (the scale-out ClusterScheduler) too,
+        # which keeps its queue in Redis and has no dqs.
+        if type(scheduler) is not Scheduler or scheduler.dqs is not None:
             return None
         return self.limit - len(scheduler)
 
