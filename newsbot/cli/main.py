@@ -6,6 +6,7 @@
     newsbot stats   [--output DIR]
     newsbot compact [--output DIR]
     newsbot extract FILE.html|URL [--url URL]
+    newsbot report  [--output DIR]
     newsbot sources check [...]
     newsbot bench throughput|cleaning|relevance|neardup|redis-memory [...]
 
@@ -29,6 +30,7 @@ COMMANDS = {
     "stats": ("newsbot.cli.stats", "summarise the dataset: records per source, day, language; rejects"),
     "compact": ("newsbot.cli.compact", "merge each partition's small Parquet files into larger ones"),
     "extract": ("newsbot.cli.extract", "run one page through extraction and cleaning; JSON on stdout"),
+    "report": ("newsbot.cli.report", "write DIR/report.html: charts of the dataset, source health"),
     "sources": ("newsbot.cli.sources_check", "sources check: fetch every feed and sitemap once and report"),
     "bench": ("newsbot.bench", "benchmarks: throughput, cleaning, relevance, neardup, redis-memory"),
 }
