@@ -6,9 +6,13 @@ import os
 import secrets
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+
+if TYPE_CHECKING:
+    from newsbot.storage.location import Location
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -27,13 +31,18 @@ def run_id(crawler: Crawler) -> str:
 
 
 def output_dir(settings: BaseSettings) -> Path:
+    """The output directory as a local path; for an object-store output, see
+    :func:`newsbot.storage.location.output_location` (which every writer uses)."""
     return Path(settings.get("NEWSBOT_OUTPUT_DIR") or "output")
 
 
-def state_dir(settings: BaseSettings) -> Path:
-    path = output_dir(settings) / "state"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def state_location(settings: BaseSettings) -> Location:
+    """``DIR/state``: caches rebuilt from the dataset when absent (local or in an object store)."""
+    from newsbot.storage.location import output_location  # pyarrow: not in the worker processes
+
+    location = output_location(settings).child("state")
+    location.makedirs()
+    return location
 
 
 def pid_tag() -> str:

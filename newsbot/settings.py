@@ -104,7 +104,10 @@ FEED_EXPORTERS = {"parquet": "newsbot.storage.exporter.ParquetItemExporter"}
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- newsbot ----------------------------------------------------------------------------------
-NEWSBOT_OUTPUT_DIR = "output"
+NEWSBOT_OUTPUT_DIR = "output"  # or s3://bucket/prefix, gs://..., any pyarrow/fsspec URI
+# S3-compatible endpoint (MinIO, Ceph, a test server); None: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL
+# from the environment, else AWS. Credentials and region: the standard AWS variables and files.
+NEWSBOT_S3_ENDPOINT_URL = None
 NEWSBOT_SOURCES_FILE = None  # default: settings/sources.toml next to scrapy.cfg
 NEWSBOT_LANGUAGES = []  # keep only these ISO 639-1 codes (empty: all)
 NEWSBOT_BATCH_SIZE = 500
@@ -134,6 +137,9 @@ NEWSBOT_API_BACKOFF_MAX = 300.0
 
 # Operations (docs/operations.md): one run per output dir, run summary, private-address guard.
 NEWSBOT_LOCK_ENABLED = True
+# Where the run lock (DIR/.lock, an flock) lives; None: the output directory. An object-store
+# output has no file locks: give a local directory (the lock then guards this machine's runs only).
+NEWSBOT_LOCK_DIR = None
 NEWSBOT_SUMMARY_ENABLED = True
 NEWSBOT_SUMMARY_INTERVAL = 60.0
 NEWSBOT_PROGRESS = False

@@ -36,10 +36,12 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsbot.clean.text import normalise, words
-from newsbot.storage.atomic import atomic_write
+
+if TYPE_CHECKING:
+    from newsbot.storage.location import LocatedFile
 
 logger = logging.getLogger(__name__)
 
@@ -252,12 +254,14 @@ class TemplateLearner:
             learner._active[name] = learner._clock
         return learner
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path | LocatedFile) -> None:
         """Write the state atomically: a reader (or a crash) never sees half a file.
 
         Written one source at a time: the JSON form of every source at once was a spike of tens
         of MB at the end of a crawl of a hundred sources."""
-        with atomic_write(path) as fh:
+        from newsbot.storage.location import as_file  # pyarrow: not imported in the worker processes
+
+        with as_file(path).atomic_write() as fh:
             fh.write(b'{"version":%d,"sources":{' % STATE_VERSION)
             for i, name in enumerate(self._order()):
                 entry = json.dumps({name: self._source_json(name)}, separators=(",", ":"))[1:-1]
@@ -265,10 +269,12 @@ class TemplateLearner:
             fh.write(b"}}")
 
     @classmethod
-    def load(cls, path: Path, config: TemplateConfig | None = None) -> TemplateLearner:
+    def load(cls, path: Path | LocatedFile, config: TemplateConfig | None = None) -> TemplateLearner:
         """The saved state, or an empty learner if there is none or it is unreadable."""
+        from newsbot.storage.location import as_file
+
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(as_file(path).read_bytes().decode("utf-8"))
         except FileNotFoundError:
             return cls(config)
         except (OSError, ValueError) as exc:

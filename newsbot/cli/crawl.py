@@ -15,10 +15,12 @@ import logging
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsbot.cli import exitcodes
+
+if TYPE_CHECKING:
+    from newsbot.storage.location import Location
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +34,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output", "-o", metavar="DIR", help="dataset root (default: NEWSBOT_OUTPUT_DIR)")
+    p.add_argument(
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="dataset root: a directory or s3://bucket/prefix (NEWSBOT_OUTPUT_DIR)",
+    )
+    p.add_argument(
+        "--lock-dir",
+        metavar="DIR",
+        help="local directory for the run lock (NEWSBOT_LOCK_DIR; needed with an s3:// output)",
+    )
     p.add_argument(
         "-s",
         "--set",
@@ -70,6 +82,7 @@ class CrawlOptions:
     defaults: dict[str, Any] = field(default_factory=dict)
     max_time: float | None = None
     progress: str = "auto"
+    lock_dir: str | None = None
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CrawlOptions:
@@ -82,6 +95,7 @@ class CrawlOptions:
             settings=args.settings,
             max_time=args.max_time,
             progress=args.progress,
+            lock_dir=getattr(args, "lock_dir", None),
         )
 
     def spider_kwargs(self) -> dict[str, str]:
@@ -117,6 +131,8 @@ def build_settings(opts: CrawlOptions, run: str) -> Any:
     settings.setdict(user, priority="cmdline")
     if opts.output:
         settings.set("NEWSBOT_OUTPUT_DIR", opts.output, priority="cmdline")
+    if opts.lock_dir:
+        settings.set("NEWSBOT_LOCK_DIR", opts.lock_dir, priority="cmdline")
     if opts.max_time is not None:
         if opts.max_time <= 0:
             from newsbot.config.errors import ConfigError
@@ -170,7 +186,7 @@ def exit_code(summary: dict[str, Any] | None, signum: int | None) -> int:
     return exitcodes.STOPPED_EARLY
 
 
-def _report(summary: dict[str, Any], path: Path) -> None:
+def _report(summary: dict[str, Any], path: object) -> None:
     t = summary["totals"]
     failed = summary["failed_sources"]
     active = [s for s in summary["sources"].values() if s["status"] != "idle"]
@@ -184,19 +200,29 @@ def _report(summary: dict[str, Any], path: Path) -> None:
 
 def run_crawl(opts: CrawlOptions) -> int:
     from newsbot.config.errors import ConfigError
-    from newsbot.extensions.outputlock import LockHeld, OutputLock
-    from newsbot.run import new_run_id, output_dir
+    from newsbot.extensions.outputlock import LockHeld, OutputLock, lock_dir
+    from newsbot.run import new_run_id
+    from newsbot.storage.location import output_location
 
     run = new_run_id()
     try:
         settings = build_settings(opts, run)
         validate(settings, opts)
+        out = output_location(settings)
+        # NEWSBOT_LOCK_ENABLED=False only lets an object-store output go without a lock; a local
+        # one is always locked by this cron entry point.
+        unlocked = not out.is_local and not settings.getbool("NEWSBOT_LOCK_ENABLED", True)
+        locked = None if unlocked else lock_dir(settings)
     except ConfigError as exc:
         error(str(exc))
         return exitcodes.USAGE
-    out = output_dir(settings)
+    except ValueError as exc:
+        error(f"NEWSBOT_OUTPUT_DIR: {exc}")
+        return exitcodes.USAGE
+    if locked is None:
+        return _run_locked(settings, opts, out, run)
     try:
-        lock = OutputLock.acquire(out, run=run, what="newsbot crawl")
+        lock = OutputLock.acquire(locked, run=run, what="newsbot crawl")
     except LockHeld as exc:
         error(str(exc))
         return exitcodes.LOCKED
@@ -209,7 +235,7 @@ def run_crawl(opts: CrawlOptions) -> int:
         lock.release()
 
 
-def _run_locked(settings: Any, opts: CrawlOptions, out: Path, run: str) -> int:
+def _run_locked(settings: Any, opts: CrawlOptions, out: Location, run: str) -> int:
     from scrapy.crawler import CrawlerProcess
 
     from newsbot.config.errors import ConfigError
@@ -245,9 +271,9 @@ def _run_locked(settings: Any, opts: CrawlOptions, out: Path, run: str) -> int:
         error(f"the crawl failed: {type(exc).__name__}: {exc}")
         logger.error("Crawl failed", exc_info=(type(exc), exc, exc.__traceback__))
         return exitcodes.ERROR
-    path = out / "runs" / f"{run}.json"
+    path = out.file("runs", f"{run}.json")
     try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
+        summary = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, ValueError) as exc:
         error(f"no run summary at {path}: {exc}")
         return exitcodes.ERROR

@@ -1,13 +1,22 @@
-"""``newsbot stats``: what the dataset holds, read with DuckDB straight from the Parquet files."""
+"""``newsbot stats``: what the dataset holds, read with DuckDB straight from the Parquet files.
+
+An object-store dataset (``s3://...``) is read by DuckDB through pyarrow's filesystem, registered
+with DuckDB as an fsspec filesystem: DuckDB's own ``httpfs`` extension is downloaded on first use,
+which a machine without internet access cannot do.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from newsbot.cli import exitcodes
 from newsbot.cli.tables import TableData, render
+
+if TYPE_CHECKING:
+    from newsbot.storage.location import Location
 
 #: Days shown in the per-day table (most recent first).
 DAYS_SHOWN = 14
@@ -15,29 +24,58 @@ DAYS_SHOWN = 14
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--output", "-o", metavar="DIR", help="dataset root (default: NEWSBOT_OUTPUT_DIR or output)"
+        "--output",
+        "-o",
+        metavar="DIR",
+        help="dataset root, a directory or s3://bucket/prefix (default: NEWSBOT_OUTPUT_DIR or output)",
     )
 
 
-def _has_parquet(path: Path) -> bool:
-    return path.is_dir() and any(p for p in path.rglob("*.parquet") if not p.name.startswith("."))
+#: The protocol name pyarrow's filesystem is registered under in DuckDB (not ``s3``: DuckDB would
+#: try to load its httpfs extension for that one).
+DUCKDB_PROTOCOL = "newsbot"
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
+def _has_parquet(location: Location) -> bool:
+    return bool(location.files())
 
 
-def dataset_tables(root: Path) -> list[TableData]:
+def _sql_glob(con: Any, location: Location) -> str:
+    """The ``read_parquet`` glob of every Parquet file under ``location``, as a SQL string literal."""
+    if location.is_local:
+        glob = f"{location.uri}/**/*.parquet"
+    else:
+        from fsspec.implementations.arrow import ArrowFSWrapper
+
+        class _Store(ArrowFSWrapper):
+            protocol = DUCKDB_PROTOCOL
+
+            @classmethod
+            def _strip_protocol(cls, path: str) -> str:
+                # fsspec's generic parsing would take the bucket for a host name and drop it.
+                prefix = f"{DUCKDB_PROTOCOL}://"
+                return path[len(prefix) :] if path.startswith(prefix) else path
+
+        if not con.filesystem_is_registered(DUCKDB_PROTOCOL):
+            con.register_filesystem(_Store(location.fs))
+        glob = f"{DUCKDB_PROTOCOL}://{location.root}/**/*.parquet"
+    return "'" + glob.replace("'", "''") + "'"
+
+
+def dataset_tables(root: Path | str | Location) -> list[TableData]:
     """The summary tables of the dataset under ``root`` (``articles/`` and ``rejects/``)."""
     import duckdb
 
+    from newsbot.storage.location import as_location
+
+    root = as_location(root)
     con = duckdb.connect()
     tables: list[TableData] = []
-    articles = root / "articles"
+    articles = root.child("articles")
     if _has_parquet(articles):
         con.execute(
             "CREATE VIEW a AS SELECT * FROM read_parquet("
-            f"'{_sql_path(articles)}/**/*.parquet', hive_partitioning=true, union_by_name=true)"
+            f"{_sql_glob(con, articles)}, hive_partitioning=true, union_by_name=true)"
         )
         n, sources, words, median, dups, first, last = con.execute(
             "SELECT count(*), count(DISTINCT source), coalesce(sum(word_count), 0), median(word_count), "
@@ -88,7 +126,7 @@ def dataset_tables(root: Path) -> list[TableData]:
                 numeric=frozenset({1, 2, 3}),
             )
         )
-    rejects = root / "rejects"
+    rejects = root.child("rejects")
     if _has_parquet(rejects):
         tables.append(
             TableData(
@@ -98,7 +136,7 @@ def dataset_tables(root: Path) -> list[TableData]:
                     (r[0], r[1], r[2], _day(r[3], time=True))
                     for r in con.execute(
                         "SELECT reason, count(*), count(DISTINCT source), max(time) FROM read_parquet("
-                        f"'{_sql_path(rejects)}/**/*.parquet', hive_partitioning=true, union_by_name=true) "
+                        f"{_sql_glob(con, rejects)}, hive_partitioning=true, union_by_name=true) "
                         "GROUP BY reason ORDER BY count(*) DESC, reason"
                     ).fetchall()
                 ],
@@ -119,28 +157,41 @@ def _day(value: object, time: bool = False) -> str | None:
     return str(value)
 
 
-def print_stats(root: Path) -> int:
+def print_stats(root: Path | str | Location) -> int:
+    from newsbot.storage.location import as_location
+
+    root = as_location(root)
     if not root.is_dir():
         sys.stderr.write(f"newsbot: error: no dataset at {root}\n")
         return exitcodes.USAGE
     tables = dataset_tables(root)
     if not tables:
-        sys.stdout.write(f"No records yet under {root / 'articles'}\n")
+        sys.stdout.write(f"No records yet under {root.uri_of('articles')}\n")
         return exitcodes.OK
     render(tables)
     return exitcodes.OK
 
 
-def default_output() -> Path:
+def default_location(output: str | None = None) -> tuple[Location, Any]:
+    """The dataset root ``--output`` names (else ``NEWSBOT_OUTPUT_DIR``), and the project settings
+    (for ``NEWSBOT_S3_ENDPOINT_URL`` and the lock directory); ValueError for an unusable URI."""
     import os
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
     from scrapy.utils.project import get_project_settings
 
-    from newsbot.run import output_dir
+    from newsbot.storage.location import output_location
 
-    return output_dir(get_project_settings())
+    settings = get_project_settings()
+    if output:
+        settings.set("NEWSBOT_OUTPUT_DIR", output, priority="cmdline")
+    return output_location(settings), settings
 
 
 def run(args: argparse.Namespace) -> int:
-    return print_stats(Path(args.output) if args.output else default_output())
+    try:
+        root, _ = default_location(args.output)
+    except ValueError as exc:
+        sys.stderr.write(f"newsbot: error: {exc}\n")
+        return exitcodes.USAGE
+    return print_stats(root)

@@ -16,15 +16,14 @@ import gzip
 import hashlib
 import json
 import logging
-from pathlib import Path
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from newsbot.run import output_dir
-from newsbot.storage.atomic import atomic_write_bytes
+from newsbot.run import state_location
+from newsbot.storage.location import LocatedFile
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +36,7 @@ class ConditionalListingMiddleware:
         if not crawler.settings.getbool("NEWSBOT_CONDITIONAL_GET", True):
             raise NotConfigured
         self.stats = crawler.stats
-        self.dir = output_dir(crawler.settings) / "state" / "listings"
+        self.dir = state_location(crawler.settings).child("listings")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalListingMiddleware:
@@ -46,21 +45,21 @@ class ConditionalListingMiddleware:
         return mw
 
     def spider_opened(self, spider: Spider) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
+        self.dir.makedirs()
 
-    def _paths(self, url: str) -> tuple[Path, Path]:
+    def _paths(self, url: str) -> tuple[LocatedFile, LocatedFile]:
         key = hashlib.sha1(url.encode("utf-8")).hexdigest()
-        return self.dir / f"{key}.json", self.dir / f"{key}.body.gz"
+        return self.dir.file(f"{key}.json"), self.dir.file(f"{key}.body.gz")
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get("newsbot_listing"):
             return
         meta_path, body_path = self._paths(request.url)
-        if not (meta_path.exists() and body_path.exists()):
-            return
         try:
-            validators = json.loads(meta_path.read_text(encoding="utf-8"))
+            validators = json.loads(meta_path.read_bytes().decode("utf-8"))
         except (OSError, ValueError):
+            return
+        if not body_path.exists():
             return
         if validators.get("etag"):
             request.headers.setdefault(b"If-None-Match", validators["etag"].encode("latin-1"))
@@ -77,7 +76,7 @@ class ConditionalListingMiddleware:
             except (OSError, EOFError):
                 # Cache lost between request and response: fetch again without validators.
                 logger.warning("Listing cache for %s is unreadable; fetching it in full", request.url)
-                meta_path.unlink(missing_ok=True)
+                meta_path.delete()
                 retry = request.replace(dont_filter=True)
                 retry.headers.pop(b"If-None-Match", None)
                 retry.headers.pop(b"If-Modified-Since", None)
@@ -93,7 +92,12 @@ class ConditionalListingMiddleware:
         return response
 
     def _store(
-        self, meta_path: Path, body_path: Path, body: bytes, etag: bytes | None, lm: bytes | None
+        self,
+        meta_path: LocatedFile,
+        body_path: LocatedFile,
+        body: bytes,
+        etag: bytes | None,
+        lm: bytes | None,
     ) -> None:
         meta = {
             "etag": etag.decode("latin-1") if etag else None,
@@ -102,7 +106,7 @@ class ConditionalListingMiddleware:
         try:
             # Body first, then the validators that refer to it: a crash in between leaves a body
             # without validators, which is simply ignored.
-            atomic_write_bytes(body_path, gzip.compress(body, 5))
-            atomic_write_bytes(meta_path, json.dumps(meta).encode())
+            body_path.write_bytes(gzip.compress(body, 5))
+            meta_path.write_bytes(json.dumps(meta).encode())
         except OSError as exc:
             logger.warning("Cannot remember listing validators: %s", exc)

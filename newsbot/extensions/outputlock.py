@@ -5,6 +5,13 @@ exits for any reason (SIGKILL and power loss included): a lock "left behind" by 
 simply taken by the next run, with no stale-pid heuristics. The file's content (pid, run id, start
 time, command) is only there for the message a second run prints.
 
+An object store (``s3://...``) offers no such lock, so the lock is never pretended there: with an
+object-store output the lock lives in a local directory given with ``NEWSBOT_LOCK_DIR``
+(``--lock-dir``), and only guards the runs of the machines that share that directory; without
+one, :func:`lock_dir` refuses to start (or set ``NEWSBOT_LOCK_ENABLED=False``). Runs on several
+machines writing one bucket need no lock between them: every file name carries its run id.
+``newsbot compact`` must still not run while another machine compacts the same prefix.
+
 ``newsbot crawl`` takes the lock before it starts Scrapy; :class:`OutputLockExtension` takes it for
 ``scrapy crawl`` runs and is a no-op when this process already holds it (flock locks belong to an
 open file description, so a second ``open`` + ``flock`` in the same process would deadlock itself).
@@ -26,7 +33,9 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsbot.run import output_dir, run_id
+from newsbot.config.errors import ConfigError
+from newsbot.run import run_id
+from newsbot.storage.location import is_remote
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +137,24 @@ def read_holder(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def lock_dir(settings: Any, output: str | None = None) -> Path:
+    """The local directory the run lock lives in; ConfigError for an object store without one."""
+    configured = settings.get("NEWSBOT_LOCK_DIR")
+    if configured:
+        if is_remote(str(configured)):
+            raise ConfigError("settings", "NEWSBOT_LOCK_DIR", f"must be a local directory, got {configured}")
+        return Path(configured)
+    output = output or str(settings.get("NEWSBOT_OUTPUT_DIR") or "output")
+    if is_remote(output):
+        raise ConfigError(
+            "settings",
+            "NEWSBOT_LOCK_DIR",
+            f"the output {output} is an object store, which has no file locks: give a local directory for "
+            "the run lock (NEWSBOT_LOCK_DIR or --lock-dir), or set NEWSBOT_LOCK_ENABLED=False",
+        )
+    return Path(output)
+
+
 class OutputLockExtension:
     """Holds the output-directory lock for the whole crawl (``NEWSBOT_LOCK_ENABLED``, default on).
 
@@ -137,7 +164,7 @@ class OutputLockExtension:
 
     def __init__(self, crawler: Crawler) -> None:
         self.lock = OutputLock.acquire(
-            output_dir(crawler.settings), run=run_id(crawler), what=f"scrapy crawl {crawler.spidercls.name}"
+            lock_dir(crawler.settings), run=run_id(crawler), what=f"scrapy crawl {crawler.spidercls.name}"
         )
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
@@ -147,7 +174,7 @@ class OutputLockExtension:
             raise NotConfigured
         try:
             return cls(crawler)
-        except LockHeld as exc:
+        except (LockHeld, ConfigError) as exc:
             logger.error("newsbot: %s", exc)
             raise
 

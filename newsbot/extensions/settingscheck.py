@@ -20,6 +20,7 @@ from scrapy.settings import BaseSettings
 
 from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
+from newsbot.storage.location import is_remote, output_location
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +159,20 @@ def check_settings(settings: BaseSettings) -> None:
     output = settings.get("NEWSBOT_OUTPUT_DIR")
     if output is not None and not str(output).strip():
         raise ConfigError(_where(settings, "NEWSBOT_OUTPUT_DIR"), "NEWSBOT_OUTPUT_DIR", "must not be empty")
+    if output is not None and is_remote(str(output)):
+        try:
+            output_location(settings)
+        except (ValueError, OSError) as exc:
+            raise ConfigError(
+                _where(settings, "NEWSBOT_OUTPUT_DIR"), "NEWSBOT_OUTPUT_DIR", str(exc)
+            ) from None
+        if settings.getbool("NEWSBOT_LOCK_ENABLED", True):
+            from newsbot.extensions.outputlock import lock_dir
+
+            try:
+                lock_dir(settings)
+            except ConfigError as exc:
+                raise ConfigError(_where(settings, "NEWSBOT_LOCK_DIR"), exc.field, exc.problem) from None
 
 
 class SettingsCheck:

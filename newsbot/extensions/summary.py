@@ -14,7 +14,6 @@ import json
 import logging
 import platform
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import scrapy
@@ -25,8 +24,8 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsbot import __version__
-from newsbot.run import output_dir, run_id
-from newsbot.storage.atomic import atomic_write
+from newsbot.run import run_id
+from newsbot.storage.location import Location, output_location
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +126,10 @@ def build_summary(stats: dict[str, Any], *, run: str, spider: str, reason: str |
     }
 
 
-def write_summary(path: Path, summary: dict[str, Any]) -> None:
+def write_summary(location: Location, name: str, summary: dict[str, Any]) -> None:
+    """Write ``summary`` as ``name`` under ``location`` (complete or not at all)."""
     data = json.dumps(summary, indent=2, ensure_ascii=False, default=str).encode("utf-8") + b"\n"
-    with atomic_write(path) as fh:
-        fh.write(data)
+    location.write_bytes(name, data=data)
 
 
 class RunSummary:
@@ -140,7 +139,9 @@ class RunSummary:
         self.crawler = crawler
         self.stats = crawler.stats
         self.run_id = run_id(crawler)
-        self.path = output_dir(crawler.settings) / "runs" / f"{self.run_id}.json"
+        self.location = output_location(crawler.settings).child("runs")
+        self.name = f"{self.run_id}.json"
+        self.path = self.location.uri_of(self.name)
         self.interval = crawler.settings.getfloat("NEWSBOT_SUMMARY_INTERVAL", 60.0)
         self.reason: str | None = None
         self._timer: task.LoopingCall | None = None
@@ -169,7 +170,7 @@ class RunSummary:
 
     def write(self) -> None:
         try:
-            write_summary(self.path, self.summary())
+            write_summary(self.location, self.name, self.summary())
         except OSError as exc:
             logger.error("Cannot write the run summary %s: %s", self.path, exc)
 

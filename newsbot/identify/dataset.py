@@ -15,45 +15,39 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from newsbot.storage.location import Location, StoredFile, as_location
+
 logger = logging.getLogger(__name__)
 
 
-def dataset_files(output_dir: str | Path, kind: str = "articles") -> list[Path]:
-    """The visible Parquet files under ``output_dir/<kind>`` (temporary files start with a dot)."""
-    root = Path(output_dir) / kind
-    if not root.is_dir():
-        return []
-    return sorted(
-        p for p in root.rglob("*.parquet") if not any(part.startswith((".", "_")) for part in p.parts[-2:])
-    )
+def dataset_files(output_dir: str | Path | Location, kind: str = "articles") -> list[StoredFile]:
+    """The visible Parquet files under ``output_dir/<kind>`` (temporary files start with a dot),
+    local or in an object store."""
+    return as_location(output_dir).files(kind)
 
 
-def newest_mtime(files: Sequence[Path]) -> float:
-    """The latest modification time among ``files`` (0 for none)."""
-    newest = 0.0
-    for f in files:
-        try:
-            newest = max(newest, f.stat().st_mtime)
-        except FileNotFoundError:  # compacted away while we looked
-            continue
-    return newest
+def newest_mtime(files: Sequence[StoredFile]) -> float:
+    """The latest modification time among ``files`` (0 for none), as listed."""
+    return max((f.mtime for f in files), default=0.0)
 
 
 def open_articles(
-    files: Sequence[Path], columns: Sequence[str]
+    files: Sequence[StoredFile], columns: Sequence[str]
 ) -> tuple[ds.Dataset, list[str]] | tuple[None, list[str]]:
-    """A dataset over ``files`` with a unified schema and the subset of ``columns`` it has."""
+    """A dataset over ``files`` (all of one filesystem) with a unified schema and the subset of
+    ``columns`` it has."""
     if not files:
         return None, []
-    schemas = [pq.read_schema(f) for f in files]
+    fs = files[0].fs
+    schemas = [pq.read_schema(f.path, filesystem=fs) for f in files]
     schema = pa.unify_schemas(schemas, promote_options="permissive")
-    dataset = ds.dataset([str(f) for f in files], schema=schema, format="parquet")
+    dataset = ds.dataset([f.path for f in files], schema=schema, format="parquet", filesystem=fs)
     present = [c for c in columns if c in schema.names]
     return dataset, present
 
 
 def iter_batches(
-    files: Sequence[Path],
+    files: Sequence[StoredFile],
     columns: Sequence[str],
     *,
     filter: ds.Expression | None = None,

@@ -30,6 +30,7 @@ State is a cache of the dataset (``rebuild_from_dataset``) saved atomically with
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import time
 import zlib
@@ -44,7 +45,7 @@ from newsbot.identify.dataset import dataset_files, open_articles
 from newsbot.identify.minhash import minhash_signature
 from newsbot.identify.shingles import shingle_hashes
 from newsbot.identify.sortedarrays import merge_sorted
-from newsbot.storage.atomic import atomic_write
+from newsbot.storage.location import LocatedFile, Location, StoredFile, as_file
 
 logger = logging.getLogger(__name__)
 
@@ -328,14 +329,12 @@ class NearDuplicateIndex:
         self._append(signatures, ids, roots, content_hashes or [None] * n)
 
     # --- persistence -----------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
+    def save(self, path: str | Path | LocatedFile) -> None:
         """Write the index to ``path`` (``.npz``) atomically: a reader sees the old or the new file."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         if self._pending or len(self._recent):
             self._merge(np.empty(0, dtype=np.uint64))
         p = self.params
-        with atomic_write(path) as fh:
+        with as_file(path).atomic_write() as fh:
             np.savez(
                 fh,
                 params=np.asarray([p.num_perm, p.bands, p.rows, p.shingle, p.min_shingles, p.seed]),
@@ -348,11 +347,11 @@ class NearDuplicateIndex:
             )
 
     @classmethod
-    def load(cls, path: str | Path, params: NearDupParams | None = None) -> NearDuplicateIndex:
+    def load(cls, path: str | Path | LocatedFile, params: NearDupParams | None = None) -> NearDuplicateIndex:
         """Read an index written by :meth:`save`; ValueError if it was built with other parameters
         (the signatures would not be comparable) or is unreadable."""
         try:
-            with np.load(path) as data:
+            with np.load(io.BytesIO(as_file(path).read_bytes())) as data:
                 num_perm, bands, rows, shingle, min_shingles, seed = (int(v) for v in data["params"])
                 stored = NearDupParams(
                     num_perm, bands, rows, shingle, float(data["threshold"]), min_shingles, seed
@@ -375,7 +374,7 @@ class NearDuplicateIndex:
         return index
 
     # --- rebuilding ------------------------------------------------------------------------
-    def add_from_files(self, files: Iterable[Path], *, skip_known: bool = False) -> int:
+    def add_from_files(self, files: Iterable[StoredFile], *, skip_known: bool = False) -> int:
         """Index the records of dataset ``files`` in ``fetched_at`` order; returns how many."""
         files = list(files)
         cols = ["id", "body", "duplicate_of", "content_hash", "fetched_at"]
@@ -417,7 +416,7 @@ class NearDuplicateIndex:
 
     @classmethod
     def rebuild_from_dataset(
-        cls, output_dir: str | Path, params: NearDupParams | None = None
+        cls, output_dir: str | Path | Location, params: NearDupParams | None = None
     ) -> NearDuplicateIndex:
         """Recompute every signature from the ``body``, ``id`` and ``duplicate_of`` columns."""
         started = time.perf_counter()

@@ -44,7 +44,7 @@ from scrapy.settings import BaseSettings
 from newsbot.identify.canonical import canonicalize
 from newsbot.identify.dataset import dataset_files, iter_batches
 from newsbot.identify.sortedarrays import merge_sorted
-from newsbot.run import output_dir
+from newsbot.storage.location import Location, output_location
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class SeenStore:
     @classmethod
     def from_dataset(
         cls,
-        output_dir: str | Path,
+        output_dir: str | Path | Location,
         *,
         refetch_older_than: timedelta | None = None,
         now: datetime | None = None,
@@ -213,7 +213,7 @@ def open_seen_store(settings: BaseSettings) -> UrlMemory:
     """
     if settings.get("NEWSBOT_REDIS_URL"):
         logger.debug("NEWSBOT_REDIS_URL is set; the seen-URL memory is still per process")
-    return SeenStore.from_dataset(output_dir(settings), refetch_older_than=refetch_after(settings))
+    return SeenStore.from_dataset(output_location(settings), refetch_older_than=refetch_after(settings))
 
 
 def get_seen(crawler: Any) -> UrlMemory | None:

@@ -16,7 +16,6 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -31,7 +30,8 @@ from newsbot.clean.duplicates import remove_duplicates
 from newsbot.clean.quality import QualityConfig, assess
 from newsbot.clean.rules import apply_rule_files, load_rules, resolve_rule_paths
 from newsbot.clean.templates import LineFacts, TemplateConfig, TemplateLearner
-from newsbot.run import state_dir
+from newsbot.run import state_location
+from newsbot.storage.location import LocatedFile
 from newsbot.workers import get_runner
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,9 @@ class TemplatePipeline:
         self.warmup_docs = settings.getint("NEWSBOT_TEMPLATE_WARMUP_DOCS", 8)
         self.warmup_timeout = settings.getfloat("NEWSBOT_TEMPLATE_WARMUP_TIMEOUT", 5.0)
         self.persist = settings.getbool("NEWSBOT_TEMPLATE_PERSIST", True)
-        self.path: Path | None = state_dir(settings) / "templates.json" if self.persist else None
+        self.path: LocatedFile | None = (
+            state_location(settings).file("templates.json") if self.persist else None
+        )
         self.learner = (
             TemplateLearner.load(self.path, self.config) if self.path else TemplateLearner(self.config)
         )

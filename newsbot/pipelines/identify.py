@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -43,7 +42,8 @@ from newsbot.identify.dataset import dataset_files
 from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex
 from newsbot.identify.seen import get_seen
 from newsbot.identify.shingles import content_hash, signature_input
-from newsbot.run import output_dir, state_dir
+from newsbot.run import state_location
+from newsbot.storage.location import LocatedFile, Location, output_location
 from newsbot.storage.text import count_words
 from newsbot.workers import get_runner
 
@@ -95,17 +95,18 @@ class IdentityPipeline:
         return item
 
 
-def load_index(state_path: Path, data_dir: Path, params: NearDupParams) -> NearDuplicateIndex:
+def load_index(state_path: LocatedFile, data_dir: Location, params: NearDupParams) -> NearDuplicateIndex:
     """The cached index, caught up with newer dataset files; rebuilt when missing or unusable."""
     files = dataset_files(data_dir)
-    if state_path.exists():
+    saved_at = state_path.mtime()
+    if saved_at is not None:
         try:
             index = NearDuplicateIndex.load(state_path, params)
         except ValueError as exc:
             logger.warning("Rebuilding the near-duplicate index: %s", exc)
         else:
-            saved = state_path.stat().st_mtime - _MTIME_SLACK
-            newer = [f for f in files if f.stat().st_mtime >= saved]
+            saved = saved_at - _MTIME_SLACK
+            newer = [f for f in files if f.mtime >= saved]
             if newer:
                 started = time.perf_counter()
                 n = index.add_from_files(newer, skip_known=True)
@@ -126,8 +127,8 @@ class NearDuplicatePipeline:
         self.stats = crawler.stats
         self.params = NearDupParams(threshold=settings.getfloat("NEWSBOT_NEARDUP_THRESHOLD", 0.35))
         self.save_every = settings.getint("NEWSBOT_NEARDUP_SAVE_EVERY", 1000)
-        self.data_dir = output_dir(settings)
-        self.state_path = state_dir(settings) / STATE_FILE
+        self.data_dir = output_location(settings)
+        self.state_path = state_location(settings).file(STATE_FILE)
         self.index: SignatureIndex | None = None
         self._since_save = 0
 

@@ -19,7 +19,8 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsbot import signals as nb_signals
-from newsbot.run import output_dir, run_id
+from newsbot.run import run_id
+from newsbot.storage.location import output_location
 from newsbot.storage.parquet import PartitionedWriter
 from newsbot.storage.records import partition_by_fetch_date, reject_row
 from newsbot.storage.schema import REJECT_SCHEMA
@@ -42,7 +43,7 @@ class RejectsWriter:
         self.stats = crawler.stats
         self.run_id = run_id(crawler)
         self.writer = PartitionedWriter(
-            output_dir(settings) / "rejects",
+            output_location(settings).child("rejects"),
             REJECT_SCHEMA,
             partition_by_fetch_date,
             file_prefix=f"rejects-{self.run_id}",

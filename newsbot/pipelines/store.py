@@ -16,7 +16,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
-from newsbot.run import output_dir, run_id
+from newsbot.run import run_id
+from newsbot.storage.location import output_location
 from newsbot.storage.parquet import PartitionedWriter, remove_stale_temp_files
 from newsbot.storage.records import article_row, partition_by_fetch_date
 from newsbot.storage.schema import ARTICLE_SCHEMA
@@ -31,7 +32,7 @@ class ParquetStorePipeline:
             raise NotConfigured
         self.crawler = crawler
         self.stats = crawler.stats
-        self.root = output_dir(settings) / "articles"
+        self.root = output_location(settings).child("articles")
         self.batch_size = settings.getint("NEWSBOT_BATCH_SIZE", 500)
         self.flush_interval = settings.getfloat("NEWSBOT_FLUSH_INTERVAL", 30.0)
         self.writer = PartitionedWriter(

@@ -16,7 +16,10 @@ duplicates; that window lasts as long as a few ``unlink`` calls. Readers that mu
 duplicate should deduplicate on ``id`` (which is also what makes this safe to re-run).
 
 Compaction must not run while a crawl writes into the directory: ``newsbot compact`` takes the
-output-directory lock.
+output-directory lock. On an object store (``s3://...``) the same steps run through
+:class:`~newsbot.storage.location.Location`: the merged object is uploaded whole, then the
+originals are deleted; crawls on other machines may go on writing (their new files are not in a
+group), but two compactions of one prefix must not run at once.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from newsbot.storage.atomic import atomic_write, fsync_dir
+from newsbot.storage.atomic import fsync_dir
+from newsbot.storage.location import Location, StoredFile, as_location
 from newsbot.storage.parquet import COMPRESSION, remove_stale_temp_files
 
 logger = logging.getLogger(__name__)
@@ -49,16 +53,26 @@ class CompactResult:
     rows_in: int = 0
     rows_out: int = 0
     removed_duplicates: int = 0
-    written: list[Path] = field(default_factory=list)
+    #: the merged files (``Location.uri_of``: local paths or object URIs)
+    written: list[str] = field(default_factory=list)
 
 
-def visible_files(partition: Path) -> list[Path]:
-    """The Parquet files a reader sees (hidden temporary files excluded), oldest name first."""
-    return sorted(p for p in partition.glob("*.parquet") if not p.name.startswith((".", "_")))
+def visible_files(partition: Location) -> list[StoredFile]:
+    """The Parquet files of the partition a reader sees (hidden temporary files excluded), oldest
+    name first; files in deeper directories belong to other partitions."""
+    prefix = partition.path() + "/"
+    return [f for f in partition.files() if "/" not in f.path[len(prefix) :]]
 
 
-def partitions(root: Path) -> list[Path]:
-    return sorted({p.parent for p in root.rglob("*.parquet") if not p.name.startswith((".", "_"))})
+def partitions(root: Location) -> list[Location]:
+    """Every directory under ``root`` that holds visible Parquet files."""
+    prefix = root.path() + "/"
+    rels = sorted({f.path[len(prefix) :].rpartition("/")[0] for f in root.files()})
+    return [root.child(rel) if rel else root for rel in rels]
+
+
+def _read(f: StoredFile) -> pa.Table:
+    return pq.read_table(f.path, filesystem=f.fs)
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -72,11 +86,11 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _groups(files: list[Path], target_bytes: int) -> list[list[Path]]:
-    groups: list[list[Path]] = []
+def _groups(files: list[StoredFile], target_bytes: int) -> list[list[StoredFile]]:
+    groups: list[list[StoredFile]] = []
     size = 0
     for f in files:
-        n = f.stat().st_size
+        n = f.size
         if not groups or size + n > target_bytes:
             groups.append([])
             size = 0
@@ -102,7 +116,7 @@ def _dedup(table: pa.Table, key: str | None, seen: set[object]) -> pa.Table:
 
 
 def compact_partition(
-    partition: Path,
+    partition: Location,
     schema: pa.Schema,
     *,
     key: str | None = "id",
@@ -110,7 +124,7 @@ def compact_partition(
     result: CompactResult | None = None,
 ) -> CompactResult:
     result = result or CompactResult()
-    small = [f for f in visible_files(partition) if f.stat().st_size < target_bytes]
+    small = [f for f in visible_files(partition) if f.size < target_bytes]
     groups = _groups(small, target_bytes)
     if not groups:
         return result
@@ -120,16 +134,16 @@ def compact_partition(
     grouped = {f for g in groups for f in g}
     for f in visible_files(partition):
         if f not in grouped:
-            _dedup(_conform(pq.read_table(f), schema), key, seen)
+            _dedup(_conform(_read(f), schema), key, seen)
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     for n, group in enumerate(groups, 1):
-        target = partition / f"compact-{stamp}-{n:03d}.parquet"
+        target = f"compact-{stamp}-{n:03d}.parquet"
         rows_out = 0
-        with atomic_write(target) as fh:
+        with partition.atomic_write(target) as fh:
             writer = pq.ParquetWriter(fh, schema, compression=COMPRESSION)
             try:
                 for f in group:
-                    table = _conform(pq.read_table(f), schema)
+                    table = _conform(_read(f), schema)
                     result.rows_in += table.num_rows
                     kept = _dedup(table, key, seen)
                     result.removed_duplicates += table.num_rows - kept.num_rows
@@ -138,28 +152,33 @@ def compact_partition(
                         rows_out += kept.num_rows
             finally:
                 writer.close()
-        # The merged file is durable (fsynced and renamed): only now may the originals go.
+        # The merged file is durable (fsynced and renamed, or uploaded): only now may the originals go.
         for f in group:
-            f.unlink(missing_ok=True)
-        fsync_dir(partition)
+            try:
+                f.fs.delete_file(f.path)
+            except FileNotFoundError:
+                pass
+        if partition.is_local:
+            fsync_dir(partition.local_path)
         result.files_in += len(group)
         result.files_out += 1
         result.rows_out += rows_out
-        result.written.append(target)
-        logger.info("Compacted %d files (%d rows) into %s", len(group), rows_out, target)
+        result.written.append(partition.uri_of(target))
+        logger.info("Compacted %d files (%d rows) into %s", len(group), rows_out, partition.uri_of(target))
     return result
 
 
 def compact_dataset(
-    root: Path,
+    root: Path | str | Location,
     schema: pa.Schema,
     *,
     key: str | None = "id",
     target_bytes: int = TARGET_BYTES,
-    only: Iterable[Path] | None = None,
+    only: Iterable[Location] | None = None,
 ) -> CompactResult:
     """Compact every partition under ``root``; hidden temporary files of dead writers go first."""
     result = CompactResult()
+    root = as_location(root)
     if not root.is_dir():
         return result
     remove_stale_temp_files(root)
@@ -168,8 +187,8 @@ def compact_dataset(
     return result
 
 
-def count_rows(files: Iterable[Path]) -> int:
-    return sum(pq.read_metadata(f).num_rows for f in files)
+def count_rows(files: Iterable[StoredFile]) -> int:
+    return sum(pq.read_metadata(f.path, filesystem=f.fs).num_rows for f in files)
 
 
 __all__ = ["CompactResult", "compact_dataset", "compact_partition"]

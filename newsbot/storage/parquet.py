@@ -3,6 +3,7 @@
 Every file is written under a hidden temporary name in its final directory, flushed to disk and
 renamed into place, so a reader (pyarrow ignores names starting with ``.``; DuckDB's
 ``**/*.parquet`` glob does not match ``.tmp``) never sees a partial file, even after SIGKILL.
+On an object store the file is uploaded whole instead (:mod:`newsbot.storage.location`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newsbot.storage.atomic import STALE_TMP_SECONDS, TMP_SUFFIX, atomic_write, temp_path
+from newsbot.storage.location import Location, as_location
 
 logger = logging.getLogger(__name__)
 
@@ -27,9 +29,11 @@ __all__ = ["STALE_TMP_SECONDS", "TMP_SUFFIX", "atomic_write", "temp_path", "writ
 COMPRESSION = "zstd"
 
 
-def write_table_atomic(table: pa.Table, path: Path, *, row_group_size: int | None = None) -> None:
-    """Write ``table`` to ``path`` so that ``path`` is either absent or complete."""
-    with atomic_write(path) as fh:
+def write_table_atomic(
+    table: pa.Table, path: Path | str, *, row_group_size: int | None = None, location: Location | None = None
+) -> None:
+    """Write ``table`` to ``path`` (relative to ``location`` when given) either complete or not at all."""
+    with location.atomic_write(str(path)) if location is not None else atomic_write(Path(path)) as fh:
         pq.write_table(table, fh, compression=COMPRESSION, row_group_size=row_group_size)
 
 
@@ -58,12 +62,17 @@ def _is_stale(tmp: Path, now: float) -> bool:
     return pid < 0 or not _pid_alive(pid) or age > STALE_TMP_SECONDS
 
 
-def remove_stale_temp_files(root: Path) -> int:
+def remove_stale_temp_files(root: Path | Location) -> int:
     """Delete temporary files left by killed writers; returns how many.
 
     Files of live writers are kept: with ``NEWSBOT_LOCK_ENABLED=False`` several processes may
     share one output directory, and deleting a live writer's file would make its rename fail.
+    An object store has none: files are staged locally and uploaded whole.
     """
+    if isinstance(root, Location):
+        if not root.is_local:
+            return 0
+        root = root.local_path
     n = 0
     now = time.time()
     if root.is_dir():
@@ -83,18 +92,19 @@ class PartitionedWriter:
 
     def __init__(
         self,
-        root: Path,
+        root: Path | str | Location,
         schema: pa.Schema,
         partition_of: Callable[[dict[str, Any]], str],
         file_prefix: str,
     ) -> None:
-        self.root = Path(root)
+        self.root = as_location(root)
         self.schema = schema
         self.partition_of = partition_of
         self.file_prefix = file_prefix
         self._rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._seq = 0
-        self.files_written: list[Path] = []
+        #: Where each written file is (``Location.uri_of``: a local path or an object URI).
+        self.files_written: list[str] = []
         self.rows_written = 0
 
     @property
@@ -104,7 +114,7 @@ class PartitionedWriter:
     def add(self, row: dict[str, Any]) -> None:
         self._rows[self.partition_of(row)].append(row)
 
-    def flush(self) -> list[Path]:
+    def flush(self) -> list[str]:
         """Write every buffered partition; rows of a partition that fails stay buffered."""
         written = []
         rows_by_part, self._rows = self._rows, defaultdict(list)
@@ -115,9 +125,9 @@ class PartitionedWriter:
                 if rows:
                     self._seq += 1
                     table = pa.Table.from_pylist(rows, schema=self.schema)
-                    path = self.root / part / f"{self.file_prefix}-{self._seq:05d}.parquet"
-                    write_table_atomic(table, path)
-                    written.append(path)
+                    rel = f"{part}/{self.file_prefix}-{self._seq:05d}.parquet"
+                    write_table_atomic(table, rel, location=self.root)
+                    written.append(self.root.uri_of(rel))
                     self.rows_written += len(rows)
                 parts.pop(0)
         finally:
