@@ -188,6 +188,18 @@ def default_location(output: str | None = None) -> tuple[Location, Any]:
     return output_location(settings), settings
 
 
+def default_output() -> Path:
+    """``NEWSBOT_OUTPUT_DIR`` of the project settings as a local path."""
+    import os
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
+    from scrapy.utils.project import get_project_settings
+
+    from newsbot.run import output_dir
+
+    return output_dir(get_project_settings())
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         root, _ = default_location(args.output)
