@@ -24,8 +24,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
-from newsbot.run import output_dir, run_id
+from newsbot.run import run_id
 from newsbot.scaleout.keys import Keys, connect, redis_url
+from newsbot.storage.location import output_location
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class ClusterCoordinator:
             refetch_after=refetch_after(settings),
             bucket_bits=settings.getint("NEWSBOT_REDIS_BUCKET_BITS", 16),
         )
-        store.ensure_loaded(output_dir(settings), owner=self.run_id)
+        store.ensure_loaded(output_location(settings), owner=self.run_id)
         setattr(self.crawler, CRAWLER_ATTR, store)
 
     def _install_signature_index(self) -> None:

@@ -26,6 +26,7 @@ from newsbot.identify.canonical import canonicalize
 from newsbot.identify.seen import SeenStore, url_hash
 from newsbot.scaleout.buckets import HashBuckets
 from newsbot.scaleout.keys import Keys
+from newsbot.storage.location import Location
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ class RedisSeenStore:
 
     # --- building --------------------------------------------------------------------------
     def ensure_loaded(
-        self, output_dir: str | Path, *, owner: str, timeout: float = 600.0, poll: float = 0.2
+        self, output_dir: str | Path | Location, *, owner: str, timeout: float = 600.0, poll: float = 0.2
     ) -> bool:
         """Load the dataset's URLs unless another process did or is doing it; True if we loaded.
 
