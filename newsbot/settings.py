@@ -123,6 +123,9 @@ NEWSBOT_REDIS_PREFIX = "newsbot"
 NEWSBOT_REDIS_FINGERPRINT_TTL = 7.0  # days a fetched URL is not fetched again (0: never again)
 NEWSBOT_REDIS_LISTING_CLAIM = 300.0  # seconds one process owns a feed/sitemap poll
 NEWSBOT_REDIS_DOMAIN_DELAY = None  # cluster-wide seconds between requests to a host (None: DOWNLOAD_DELAY)
+# CC-NEWS (newsbot backfill --ccnews): crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz and the WARC files
+# it lists are found below this URL; a mirror or a local server can stand in for Common Crawl.
+NEWSBOT_CCNEWS_BASE_URL = "https://data.commoncrawl.org/"
 NEWSBOT_GDELT_API_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
 NEWSBOT_RELIEFWEB_API_URL = "https://api.reliefweb.int/v2/reports"
 # API spiders (docs/apis.md): seconds between calls (GDELT asks for one call every 5 s), retries

@@ -25,10 +25,12 @@ import urllib.request
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urljoin
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_BASE_URL = "https://data.commoncrawl.org/"
 PATHS_TEMPLATE = "crawl-data/CC-NEWS/{year:04d}/{month:02d}/warc.paths.gz"
 #: The first month CC-NEWS has.
 FIRST_MONTH = date(2016, 8, 1)
@@ -159,4 +161,19 @@ def ccnews_files(base_url: str, start: date, end: date) -> list[CCNewsFile]:
     return select(listed, start, end)
 
 
-__all__ = ["CCNewsError", "CCNewsFile", "ccnews_files", "months", "parse_name", "read_paths", "select"]
+def ccnews_urls(settings: Any, start: date, end: date) -> list[str]:
+    """The URLs of the CC-NEWS files of ``start`` to ``end`` under ``NEWSBOT_CCNEWS_BASE_URL``."""
+    base = str(settings.get("NEWSBOT_CCNEWS_BASE_URL") or DEFAULT_BASE_URL)
+    return [f.url(base) for f in ccnews_files(base, start, end)]
+
+
+__all__ = [
+    "CCNewsError",
+    "CCNewsFile",
+    "ccnews_files",
+    "ccnews_urls",
+    "months",
+    "parse_name",
+    "read_paths",
+    "select",
+]
