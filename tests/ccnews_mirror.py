@@ -8,12 +8,14 @@ its access log (stderr) says which files were requested.
 from __future__ import annotations
 
 import gzip
+import io
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -83,3 +85,39 @@ def serve(root: Path, log: Path) -> Mirror:
                 raise RuntimeError(f"http.server exited: {log.read_text()}") from None
             time.sleep(0.05)
     return Mirror(root, f"http://127.0.0.1:{port}/", process, log)
+
+
+def write_warc(path: Path, records: Iterable[tuple[str, bytes, datetime]]) -> None:
+    """A gzip-per-record WARC file as CC-NEWS has them: a warcinfo record, then for each page
+    (url, html, fetch time) its request and its response."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "newsbot tests"}))
+        for url, html, when in records:
+            stamp = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            host = url.split("/")[2]
+            request = writer.create_warc_record(
+                url,
+                "request",
+                payload=io.BytesIO(b""),
+                http_headers=StatusAndHeaders(
+                    f"GET /{url.split('/', 3)[3]} HTTP/1.1", [("Host", host)], is_http_request=True
+                ),
+                warc_headers_dict={"WARC-Date": stamp},
+            )
+            response = writer.create_warc_record(
+                url,
+                "response",
+                payload=io.BytesIO(html),
+                http_headers=StatusAndHeaders(
+                    "200 OK",
+                    [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(html)))],
+                    protocol="HTTP/1.1",
+                ),
+                warc_headers_dict={"WARC-Date": stamp},
+            )
+            writer.write_request_response_pair(request, response)
