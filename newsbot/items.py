@@ -38,8 +38,9 @@ class ArticleItem:
     paragraphs: list[str] = field(default_factory=list)
     #: transient: what the clean stages removed, as (stage, text) for debugging and `newsbot extract`
     removed: list[tuple[str, str]] = field(default_factory=list)
-    #: transient: stage results computed ahead in a worker (:mod:`newsbot.prepared`)
-    prepared: dict[str, Any] | None = None
+    #: transient: the page's worker call and what each of its stages found
+    #: (:class:`newsbot.process.page.Page`, written by :mod:`newsbot.pipelines.page`)
+    page: Any = None
 
     # --- filled by the pipelines --------------------------------------------------------------
     id: str | None = None
@@ -67,4 +68,4 @@ class ArticleItem:
     run_id: str | None = None
 
 
-TRANSIENT_FIELDS = frozenset({"html", "content_type", "hints", "paragraphs", "removed", "prepared"})
+TRANSIENT_FIELDS = frozenset({"html", "content_type", "hints", "paragraphs", "removed", "page"})

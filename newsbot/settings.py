@@ -48,19 +48,13 @@ REDIRECT_MAX_TIMES = 5
 
 # --- pipeline ---------------------------------------------------------------------------------
 ITEM_PIPELINES = {
-    # extract: trafilatura + structured metadata, in worker processes
-    "newsbot.pipelines.extract.ExtractPipeline": 100,
-    # clean: duplicated text, boilerplate rules, learned per-source templates, rejects
-    "newsbot.pipelines.clean.DuplicateTextPipeline": 200,
-    "newsbot.pipelines.clean.BoilerplateRulesPipeline": 210,
-    "newsbot.pipelines.clean.TemplatePipeline": 220,
+    # one worker call per page runs the stages of NEWSBOT_PAGE_STAGES; learns templates
+    "newsbot.pipelines.page.PagePipeline": 100,
+    # what the main process decides from the page's result: quality, language and relevance filters
     "newsbot.pipelines.clean.QualityPipeline": 230,
-    # one worker call for the pure work of language, relevance, finalize and near-duplicates
-    "newsbot.pipelines.analysis.AnalysisPipeline": 290,
-    # enrich: language, conflict relevance
     "newsbot.pipelines.enrich.LanguagePipeline": 300,
     "newsbot.pipelines.enrich.RelevancePipeline": 310,
-    # body, counts, hash
+    # body, counts, hash, run id
     "newsbot.pipelines.finalize.FinalizePipeline": 350,
     # identify: canonical URL, id, already stored, near-duplicates
     "newsbot.pipelines.identify.IdentityPipeline": 400,
@@ -68,6 +62,39 @@ ITEM_PIPELINES = {
     # store
     "newsbot.pipelines.store.ParquetStorePipeline": 900,
 }
+# The pure work on each page, in order, in one worker call (newsbot/process/): a stage is one
+# function and one entry here (add your own in NEWSBOT_PAGE_STAGES; None removes one).
+NEWSBOT_PAGE_STAGES_BASE = {
+    "newsbot.process.stages.extract": 100,
+    "newsbot.process.stages.duplicates": 200,
+    "newsbot.process.stages.rules": 210,
+    "newsbot.process.stages.templates": 220,
+    "newsbot.process.stages.quality": 230,
+    "newsbot.process.stages.language": 300,
+    "newsbot.process.stages.relevance": 310,
+    "newsbot.process.stages.body": 350,
+    "newsbot.process.stages.shingles": 410,
+}
+NEWSBOT_PAGE_STAGES: dict[str, int | None] = {}
+NEWSBOT_CLEAN_DUPLICATES = True  # remove repeated paragraphs, the headline in the body, pull quotes
+NEWSBOT_CLEAN_RULES = True  # apply the boilerplate rule files
+NEWSBOT_CLEANING_RULES = None  # rule files or directories (default: settings/cleaning)
+NEWSBOT_CLEAN_TEMPLATES = True  # learn and strip lines a source repeats across its articles
+NEWSBOT_TEMPLATE_MIN_DOCS = 3  # documents a line must occur in to be template
+NEWSBOT_TEMPLATE_MIN_SHARE = 0.2  # share of the source's documents since the line was first seen
+NEWSBOT_TEMPLATE_MAX_LINES = 1000  # line hashes kept per source (most recently seen)
+NEWSBOT_TEMPLATE_MAX_SOURCES = 5000  # sources kept (most recently active)
+NEWSBOT_TEMPLATE_WARMUP_DOCS = 8  # a new source's first articles wait for this much evidence
+NEWSBOT_TEMPLATE_WARMUP_TIMEOUT = 5.0  # seconds a held article waits at most
+NEWSBOT_TEMPLATE_PERSIST = True  # keep learned templates in DIR/state/templates.json
+NEWSBOT_TEMPLATE_STORE_CLASS = "newsbot.pipelines.templates.TemplateStore"  # learns the templates
+NEWSBOT_CLEAN_QUALITY = True  # drop what is not an article (reject code in DIR/rejects/)
+NEWSBOT_MIN_WORDS = 50  # fewer words after cleaning: rejected as too_short
+NEWSBOT_LANGUAGE_ENABLED = True  # detect the language of each record
+NEWSBOT_RELEVANCE_ENABLED = True  # score relevance to armed conflict
+NEWSBOT_RELEVANCE_LEXICON = None  # lexicon directory (default: settings/relevance)
+NEWSBOT_MIN_CONFLICT_SCORE = 0.0  # records scored below are dropped (0: keep all)
+NEWSBOT_NEARDUP_ENABLED = True  # link near-duplicate copies through duplicate_of
 DOWNLOADER_MIDDLEWARES = {
     # After HttpCompressionMiddleware (590) on the way back, so it sees the decoded body.
     "newsbot.discovery.conditional.ConditionalListingMiddleware": 580,

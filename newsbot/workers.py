@@ -29,6 +29,9 @@ from scrapy.crawler import Crawler
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 from twisted.internet import threads
 
+from newsbot.process.page import Page
+from newsbot.process.plan import Plan, finish_page, process_page
+from newsbot.process.worker import run_installed
 from newsbot.worker_setup import warm_up
 
 logger = logging.getLogger(__name__)
@@ -43,14 +46,23 @@ class WorkerTimeout(Exception):
 class Runner(Protocol):
     async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
 
+    async def process(self, page: Page, finish: bool = False) -> Page: ...
+
     def close(self) -> None: ...
 
 
 class InlineRunner:
     """Runs the function in the calling thread (``NEWSBOT_WORKERS=0``, tests, one-off tools)."""
 
+    def __init__(self, plan: Plan | None = None) -> None:
+        self.plan = plan
+
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         return fn(*args)
+
+    async def process(self, page: Page, finish: bool = False) -> Page:
+        assert self.plan is not None
+        return (finish_page if finish else process_page)(self.plan, page)
 
     def close(self) -> None:
         pass
@@ -67,8 +79,12 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
 class ProcessPoolRunner:
     """A ``ProcessPoolExecutor`` driven from the reactor without blocking it."""
 
-    def __init__(self, workers: int, timeout: float = 60.0, max_pending: int | None = None) -> None:
+    def __init__(
+        self, workers: int, timeout: float = 60.0, max_pending: int | None = None, plan: Plan | None = None
+    ) -> None:
         self.workers = max(1, workers)
+        #: handed to every process once, when it starts (:func:`newsbot.process.worker.install`)
+        self.plan = plan
         self.timeout = timeout
         # Enough calls queued that a worker never waits on the parent's round trip.
         self.max_pending = max_pending or 8 * self.workers
@@ -84,7 +100,9 @@ class ProcessPoolRunner:
         pool replacing a broken one, before the next page's timeout runs), not when a page is
         waiting. The pool starts a process per call it cannot hand to an idle one, so one trivial
         call per worker starts them all."""
-        pool = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=warm_up)
+        pool = ProcessPoolExecutor(
+            self.workers, mp_context=self._ctx, initializer=warm_up, initargs=(self.plan,)
+        )
         for _ in range(self.workers):
             pool.submit(os.getpid)
         return pool
@@ -93,6 +111,10 @@ class ProcessPoolRunner:
         if is_asyncio_reactor_installed():
             return await asyncio.wait_for(asyncio.wrap_future(fut), self.timeout)
         return await threads.deferToThread(fut.result, self.timeout)  # type: ignore[no-any-return]
+
+    async def process(self, page: Page, finish: bool = False) -> Page:
+        """One page through the installed plan, in a worker process."""
+        return await self.run(run_installed, page, finish)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._slots is None:
@@ -157,14 +179,18 @@ def get_runner(crawler: Crawler) -> Runner:
         settings = crawler.settings
         workers = settings.get("NEWSBOT_WORKERS")
         n = default_workers() if workers in (None, "", "auto") else int(workers)
+        from newsbot.process.build import build_plan
+
+        plan = build_plan(settings)
         if n <= 0 or not _reactor_running():
             # No running reactor: a unit test or a tool driving pipelines with asyncio.run(); inline.
-            runner = InlineRunner()
+            runner = InlineRunner(plan)
         else:
             runner = ProcessPoolRunner(
                 n,
                 timeout=settings.getfloat("NEWSBOT_WORKER_TIMEOUT", 60.0),
                 max_pending=settings.getint("NEWSBOT_WORKER_MAX_PENDING", 0) or None,
+                plan=plan,
             )
             logger.info("Extraction runs in %d worker processes", n)
         crawler._newsbot_runner = runner  # type: ignore[attr-defined]

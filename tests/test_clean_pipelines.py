@@ -12,12 +12,10 @@ from scrapy.utils.test import get_crawler
 from newsbot.clean.quality import assess
 from newsbot.config.errors import ConfigError
 from newsbot.items import ArticleItem
-from newsbot.pipelines.clean import (
-    BoilerplateRulesPipeline,
-    DuplicateTextPipeline,
-    QualityPipeline,
-    TemplatePipeline,
-)
+from newsbot.pipelines.clean import QualityPipeline
+from newsbot.pipelines.page import PagePipeline
+from newsbot.pipelines.templates import TemplateStore
+from newsbot.process.build import build_plan
 
 DATA = Path(__file__).parent / "data"
 
@@ -29,10 +27,7 @@ def _crawler(tmp_path: Path, **settings: object):
 def test_dirty_record_through_the_pipelines(tmp_path: Path) -> None:
     lines = (DATA / "dirty-record.txt").read_text(encoding="utf-8").splitlines()
     crawler = _crawler(tmp_path, NEWSBOT_TEMPLATE_WARMUP_DOCS=1)
-    pipes = [
-        build_from_crawler(cls, crawler)
-        for cls in (DuplicateTextPipeline, BoilerplateRulesPipeline, TemplatePipeline, QualityPipeline)
-    ]
+    pipes = [build_from_crawler(cls, crawler) for cls in (PagePipeline, QualityPipeline)]
     item = ArticleItem(
         url="https://example.org/a",
         source="example",
@@ -56,24 +51,31 @@ def test_dirty_record_through_the_pipelines(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("cls", "setting"),
+    ("stage", "setting"),
     [
-        (DuplicateTextPipeline, "NEWSBOT_CLEAN_DUPLICATES"),
-        (BoilerplateRulesPipeline, "NEWSBOT_CLEAN_RULES"),
-        (TemplatePipeline, "NEWSBOT_CLEAN_TEMPLATES"),
-        (QualityPipeline, "NEWSBOT_CLEAN_QUALITY"),
+        ("duplicates", "NEWSBOT_CLEAN_DUPLICATES"),
+        ("rules", "NEWSBOT_CLEAN_RULES"),
+        ("templates", "NEWSBOT_CLEAN_TEMPLATES"),
+        ("quality", "NEWSBOT_CLEAN_QUALITY"),
     ],
 )
-def test_switches(tmp_path: Path, cls: type, setting: str) -> None:
-    with pytest.raises(NotConfigured):
-        build_from_crawler(cls, _crawler(tmp_path, **{setting: False}))
+def test_switches(tmp_path: Path, stage: str, setting: str) -> None:
+    assert stage in build_plan(_crawler(tmp_path).settings).names
+    crawler = _crawler(tmp_path, **{setting: False})
+    assert stage not in build_plan(crawler.settings).names
+    if stage == "templates":
+        with pytest.raises(NotConfigured):
+            build_from_crawler(TemplateStore, crawler)
+    if stage == "quality":
+        with pytest.raises(NotConfigured):
+            build_from_crawler(QualityPipeline, crawler)
 
 
 def test_bad_user_rules_stop_the_run(tmp_path: Path) -> None:
     f = tmp_path / "x.rules"
     f.write_text("line: [unclosed\n")
     with pytest.raises(ConfigError):
-        build_from_crawler(BoilerplateRulesPipeline, _crawler(tmp_path, NEWSBOT_CLEANING_RULES=[str(f)]))
+        build_from_crawler(PagePipeline, _crawler(tmp_path, NEWSBOT_CLEANING_RULES=[str(f)]))
 
 
 PROSE = (

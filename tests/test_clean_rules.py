@@ -327,8 +327,8 @@ def test_rules_loaded_unchecked_in_workers_are_the_checked_rules(tmp_path: Path)
     from scrapy.utils.misc import build_from_crawler
     from scrapy.utils.test import get_crawler
 
-    from newsbot.pipelines.clean import BoilerplateRulesPipeline
+    from newsbot.pipelines.page import PagePipeline
 
     crawler = get_crawler(settings_dict={"NEWSBOT_CLEANING_RULES": str(bad)})
     with pytest.raises(ConfigError, match="bad regular expression"):
-        build_from_crawler(BoilerplateRulesPipeline, crawler)
+        build_from_crawler(PagePipeline, crawler)

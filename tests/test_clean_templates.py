@@ -9,7 +9,7 @@ from scrapy.utils.test import get_crawler
 
 from newsbot.clean.templates import TemplateConfig, TemplateLearner
 from newsbot.items import ArticleItem
-from newsbot.pipelines.clean import TemplatePipeline
+from newsbot.pipelines.page import PagePipeline
 
 FOOTER = "Get the Meridian Post app for breaking alerts from the front lines"
 PROMO = "© 2024 Meridian Post — independent reporting since 1998"
@@ -74,9 +74,11 @@ def _item(i: int, source: str = "meridian") -> ArticleItem:
     )
 
 
-def _pipeline(tmp_path: Path, **settings: object) -> TemplatePipeline:
-    crawler = get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path), **settings})
-    return build_from_crawler(TemplatePipeline, crawler)
+def _pipeline(tmp_path: Path, **settings: object) -> PagePipeline:
+    """The page pipeline with only the template stage doing anything to these paragraphs."""
+    only_templates = {"NEWSBOT_CLEAN_DUPLICATES": False, "NEWSBOT_CLEAN_RULES": False}
+    crawler = get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path), **only_templates, **settings})
+    return build_from_crawler(PagePipeline, crawler)
 
 
 def test_pipeline_buffers_first_articles_until_evidence(tmp_path: Path) -> None:
@@ -87,7 +89,7 @@ def test_pipeline_buffers_first_articles_until_evidence(tmp_path: Path) -> None:
         assert not any(t.done() for t in tasks)  # held: too little evidence yet
         last = await pipe.process_item(_item(3))
         items = [*(await asyncio.gather(*tasks)), last]
-        pipe.spider_closed()
+        pipe.templates.spider_closed()
         return items
 
     items = asyncio.run(run())
@@ -118,7 +120,7 @@ def test_pipeline_idle_releases(tmp_path: Path) -> None:
         pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_TIMEOUT=60, NEWSBOT_TEMPLATE_PERSIST=False)
         task = asyncio.ensure_future(pipe.process_item(_item(1, "idle")))
         await asyncio.sleep(0.01)
-        pipe.spider_idle()
+        pipe.templates.spider_idle()
         return await asyncio.wait_for(task, timeout=5)
 
     assert asyncio.run(run()).paragraphs == article(1)

@@ -105,56 +105,46 @@ def bare_trafilatura(pages: list[AebPage], calls: int) -> tuple[float, float]:
     return calls / elapsed, f1
 
 
+def default_plan() -> Any:
+    """The plan a crawl with the project's default settings runs."""
+    from scrapy.settings import Settings
+
+    from newsbot.process.build import build_plan
+
+    settings = Settings()
+    settings.setmodule("newsbot.settings", priority="project")
+    return build_plan(settings)
+
+
 def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
-    """Milliseconds per page of each pure stage, in this process (one core), best of ``rounds``:
-    a breakdown, each step called on its own; :func:`worker_cost` times the real worker calls.
-
-    These are the steps of the crawl's two worker calls (:mod:`newsbot.worker_jobs`), in order;
-    the sum is the CPU a page costs the workers, before the main process's own share (Scrapy,
-    stateful stages, storage), which the crawl's figures give.
+    """Milliseconds per page of each stage of the crawl's plan, in this process (one core), best
+    of ``rounds``: the stages of ``NEWSBOT_PAGE_STAGES`` called one by one on each page, exactly
+    as the worker call runs them; :func:`worker_cost` times the real worker call. The sum is the
+    CPU a page costs the workers, before the main process's own share (Scrapy, stateful stages,
+    storage), which the crawl's figures give.
     """
-    from newsbot.clean.duplicates import remove_duplicates
-    from newsbot.clean.rules import apply_rule_files, resolve_rule_paths
-    from newsbot.clean.templates import line_facts
-    from newsbot.config.paths import settings_path
-    from newsbot.enrich.language import detect_language, sample_text, warm_up
-    from newsbot.enrich.relevance import score_with_lexicon
-    from newsbot.extract.decode import decode_html
-    from newsbot.extract.result import extract_page
-    from newsbot.identify.neardup import NearDupParams
-    from newsbot.identify.shingles import content_hash, signature_input
-    from newsbot.storage.text import clean_text, count_words
+    from newsbot.enrich.language import warm_up
+    from newsbot.process.page import Page
+    from newsbot.process.plan import stage_name
 
-    rule_paths = tuple(str(p) for p in resolve_rule_paths(None))
-    lexicon = str(settings_path("relevance"))
-    params = NearDupParams()
+    plan = default_plan()
     warm_up()
-    apply_rule_files(rule_paths, ["warm-up"])
-    score_with_lexicon(lexicon, "warm-up", "warm-up", "en")
     raw = [(page.html.encode("utf-8"), page.url) for page in pages]
     best: dict[str, float] = {}
     spent: dict[str, float] = {}
-
-    def timed(name: str, fn: Any, *args: Any, **kw: Any) -> Any:
-        start = time.perf_counter()
-        out = fn(*args, **kw)
-        spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
-        return out
-
-    for _ in range(rounds):
+    for _ in range(rounds + 1):  # the first round loads the rules and the lexicon
         spent.clear()
         for body, url in raw:
-            html = timed("decode", decode_html, body, "text/html; charset=utf-8")[1]
-            art = timed("extract", extract_page, html, url, {})
-            dup = timed("duplicates", remove_duplicates, art.paragraphs, title=art.title)
-            res = timed("rules", apply_rule_files, rule_paths, dup.paragraphs, art.authors)
-            timed("line facts", line_facts, res.paragraphs)
-            text = "\n".join(res.paragraphs)
-            guess = timed("language", detect_language, sample_text(art.title, text), art.language)
-            timed("relevance", score_with_lexicon, lexicon, art.title, text, guess.code)
-            stored = timed("body", clean_text, text, multiline=True) or ""
-            timed("count+hash", lambda b: (count_words(b), content_hash(b)), stored)
-            timed("shingles", signature_input, stored, params.shingle, params.min_shingles)
+            page = Page(url=url, html=body, content_type="text/html; charset=utf-8")
+            for fn in plan.stages:
+                if page.stopped:
+                    break
+                start = time.perf_counter()
+                fn(page, plan)
+                name = stage_name(fn)
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - start
+        if _ == 0:
+            continue
         for name, seconds in spent.items():
             best[name] = min(best.get(name, float("inf")), 1000 * seconds / len(pages))
     return best
@@ -162,23 +152,18 @@ def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
 
 _STARTUP = """
 import sys, time
+from newsbot.bench.throughput import default_plan
 from newsbot.worker_setup import warm_up
-warm_up()
+from newsbot.process.page import Page
+from newsbot.process.worker import run_installed
+warm_up(default_plan())
 from newsbot.bench.aeb import load_aeb
-from newsbot.clean.rules import resolve_rule_paths
-from newsbot.config.paths import settings_path
-from newsbot.identify.neardup import NearDupParams
-from newsbot.worker_jobs import AnalysisPlan, analyse_text, extract_and_clean
 
 pages = [(p.html.encode("utf-8"), p.url) for p in load_aeb(sys.argv[1] if len(sys.argv) > 1 else None)]
-rules = tuple(str(p) for p in resolve_rule_paths(None))
-params = NearDupParams()
-plan = AnalysisPlan(True, str(settings_path("relevance")), (params.shingle, params.min_shingles))
 
 def once():
     for body, url in pages:
-        page = extract_and_clean(body, url, {}, True, rules, "text/html; charset=utf-8")
-        analyse_text(page.article.title, "\\n".join(page.cleaned.paragraphs), None, None, plan)
+        run_installed(Page(url=url, html=body, content_type="text/html; charset=utf-8"))
 
 once()
 first = time.process_time()
@@ -189,8 +174,8 @@ print(first - second, 1000 * second / len(pages))
 
 
 def worker_cost(aeb: Path | None) -> tuple[float, float]:
-    """(start-up CPU seconds, CPU ms a page) of a worker process running the crawl's two worker
-    calls (:mod:`newsbot.worker_jobs`) over the aeb-dev pages, twice, in a fresh process: the
+    """(start-up CPU seconds, CPU ms a page) of a worker process running the crawl's worker call
+    (:func:`newsbot.process.worker.run_installed`) over the aeb-dev pages, twice, in a fresh process: the
     second pass is the per-page cost, the first pass minus the second the start-up (interpreter,
     imports, language profiles, rules and lexicon loaded and compiled)."""
     cmd = [sys.executable, "-c", _STARTUP] + ([str(aeb)] if aeb else [])
@@ -279,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name:<12} {ms:6.2f}")
         print(f"  {'total':<12} {sum(times.values()):6.2f}")
         startup, per_page = worker_cost(args.aeb)
-        print(f"the two worker calls as the crawl makes them: {per_page:.2f} ms a page")
+        print(f"the worker call as the crawl makes it: {per_page:.2f} ms a page")
         print(f"worker start-up: {startup:.2f} s of CPU a process")
     # Measured before and after the crawl: the machine's speed drifts over a minute (other
     # tenants, frequency); the ratio uses the mean of both.

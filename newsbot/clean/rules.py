@@ -350,8 +350,8 @@ def resolve_rule_paths(setting: str | Sequence[str] | None) -> list[Path]:
 @functools.lru_cache(maxsize=8)
 def cached_rules(paths: tuple[str, ...]) -> RuleSet:
     """The rules of ``paths``, loaded once per process: in the crawl's worker processes, rules
-    the main process checked when the crawl started (:class:`~newsbot.pipelines.clean.
-    BoilerplateRulesPipeline` stops a run with a bad rule before it fetches anything)."""
+    the main process checked when the crawl started (:func:`newsbot.process.build.build_plan`
+    stops a run with a bad rule before it fetches anything)."""
     return load_rules(paths, check=False)
 
 

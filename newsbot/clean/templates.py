@@ -23,8 +23,9 @@ recently seen (one-off article lines age out, template lines are refreshed by ev
 at most ``max_sources`` sources are kept, least recently active dropped first. Like every cache in
 newsbot it can be rebuilt from the dataset.
 
-The learner is plain data plus pure methods; the warm-up buffering that gives a new source's first
-articles the same cleaning as later ones lives in :mod:`newsbot.pipelines.clean`.
+The learner is plain data plus pure methods, kept in the main process; a page is stripped in its
+worker with a :class:`TemplateSnapshot` of its source. The warm-up buffering that gives a new
+source's first articles the same cleaning as later ones lives in :mod:`newsbot.pipelines.page`.
 """
 
 from __future__ import annotations
@@ -117,6 +118,47 @@ class TemplateResult:
     skipped: bool = False  # mostly template: left untouched
 
 
+def _strip_flagged(
+    paragraphs: Sequence[str], known: Sequence[LineFacts], flags: list[bool], config: Any
+) -> TemplateResult:
+    """The lines flagged as template removed, unless the document is mostly template."""
+    if not any(flags):
+        return TemplateResult(list(paragraphs))
+    counts = [n for _key, n in known]
+    total = sum(counts) or 1
+    share = sum(n for n, f in zip(counts, flags, strict=True) if f) / total
+    if share > config.max_template_share:
+        # Mostly "template": keep the long lines (prose reused across stories) and retry.
+        flags = [f and n <= config.long_words for n, f in zip(counts, flags, strict=True)]
+        share = sum(n for n, f in zip(counts, flags, strict=True) if f) / total
+        if share > config.max_template_share or not any(flags):
+            return TemplateResult(list(paragraphs), skipped=True)
+    kept = [p for p, f in zip(paragraphs, flags, strict=True) if not f]
+    removed = [p for p, f in zip(paragraphs, flags, strict=True) if f]
+    return TemplateResult(kept, removed)
+
+
+@dataclass(frozen=True)
+class TemplateSnapshot:
+    """The template lines of one source at one moment: hashes that are template as a short line,
+    and those with the evidence a long line needs (:meth:`TemplateLearner._is_template`)."""
+
+    short: frozenset[int]
+    long: frozenset[int]
+    long_words: int
+    max_template_share: float
+
+    def strip(
+        self, paragraphs: Sequence[str], facts: Mapping[str, LineFacts] | None = None
+    ) -> TemplateResult:
+        """What :meth:`TemplateLearner.strip` returned when the snapshot was taken."""
+        if not self.short and not self.long:
+            return TemplateResult(list(paragraphs))
+        known = _facts_of(paragraphs, facts)
+        flags = [key in (self.long if n > self.long_words else self.short) for key, n in known]
+        return _strip_flagged(paragraphs, known, flags, self)
+
+
 class TemplateLearner:
     def __init__(self, config: TemplateConfig | None = None) -> None:
         self.config = config or TemplateConfig()
@@ -207,20 +249,28 @@ class TemplateLearner:
             return TemplateResult(list(paragraphs))
         known = _facts_of(paragraphs, facts)
         flags = [self._is_template(state, key, n) for key, n in known]
-        if not any(flags):
-            return TemplateResult(list(paragraphs))
-        counts = [n for _key, n in known]
-        total = sum(counts) or 1
-        share = sum(n for n, f in zip(counts, flags, strict=True) if f) / total
-        if share > self.config.max_template_share:
-            # Mostly "template": keep the long lines (prose reused across stories) and retry.
-            flags = [f and n <= self.config.long_words for n, f in zip(counts, flags, strict=True)]
-            share = sum(n for n, f in zip(counts, flags, strict=True) if f) / total
-            if share > self.config.max_template_share or not any(flags):
-                return TemplateResult(list(paragraphs), skipped=True)
-        kept = [p for p, f in zip(paragraphs, flags, strict=True) if not f]
-        removed = [p for p, f in zip(paragraphs, flags, strict=True) if f]
-        return TemplateResult(kept, removed)
+        return _strip_flagged(paragraphs, known, flags, self.config)
+
+    def snapshot(self, source: str) -> TemplateSnapshot:
+        """What :meth:`strip` would remove for ``source`` now, as a small picklable value sent with
+        a page to the worker process (which strips with it, :meth:`TemplateSnapshot.strip`)."""
+        state = self.sources.get(source)
+        cfg = self.config
+        if state is None:
+            return TemplateSnapshot(frozenset(), frozenset(), cfg.long_words, cfg.max_template_share)
+        short, long = [], []
+        docs, min_docs, min_share = state.docs, cfg.min_docs, cfg.min_share
+        long_docs = cfg.min_docs * cfg.long_factor
+        for key, entry in state.lines.items():
+            count = entry & _MASK
+            if count < min_docs:
+                continue
+            share = count / max(1, docs - ((entry >> 32) & _MASK))
+            if share >= min_share:
+                short.append(key)
+            if count >= long_docs and share >= 0.5:
+                long.append(key)
+        return TemplateSnapshot(frozenset(short), frozenset(long), cfg.long_words, cfg.max_template_share)
 
     # --- persistence ----------------------------------------------------------------------------
 

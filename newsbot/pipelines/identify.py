@@ -36,16 +36,17 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from newsbot import prepared
 from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
 from newsbot.identify.dataset import dataset_files
 from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex
 from newsbot.identify.seen import get_seen
-from newsbot.identify.shingles import content_hash, signature_input
+from newsbot.identify.shingles import content_hash
+from newsbot.pipelines.page import page_of
+from newsbot.process.build import build_plan
+from newsbot.process.stages import shingles
 from newsbot.run import state_location
 from newsbot.storage.location import LocatedFile, Location, output_location
 from newsbot.storage.text import count_words
-from newsbot.workers import get_runner
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ class NearDuplicatePipeline:
         self.state_path = state_location(settings).file(STATE_FILE)
         self.index: SignatureIndex | None = None
         self._since_save = 0
+        self.plan = build_plan(settings)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NearDuplicatePipeline:
@@ -152,11 +154,13 @@ class NearDuplicatePipeline:
             self.open_spider()
         assert self.index is not None
         a = ItemAdapter(item)
-        body, p = body_of(a), self.params
-        hashes = prepared.take(a, "neardup", (body, (p.shingle, p.min_shingles)))
-        if hashes is prepared.MISSING:
-            # Shingling and hashing are the costly part: in a worker process; MinHash here (numpy).
-            hashes = await get_runner(self.crawler).run(signature_input, body, p.shingle, p.min_shingles)
+        page = page_of(a, self.plan, "shingles")
+        if page.final_body != a.get("body") or page.shingles is None and "shingles" not in self.plan.names:
+            # The body is not the one the page's worker call shingled (a pipeline in between
+            # changed it, or the plan has no shingles stage): shingle the stored body here.
+            page = page_of(ItemAdapter({"url": a["url"], "body": body_of(a)}), self.plan)
+            shingles(page, self.plan)
+        hashes = page.shingles
         sig = None if hashes is None else self.index.signature_from_hashes(hashes)
         if sig is None:
             self.stats.inc_value("newsbot/duplicates/too_short")

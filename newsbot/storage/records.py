@@ -7,7 +7,6 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 
-from newsbot import prepared
 from newsbot.storage.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, TS
 from newsbot.storage.text import clean_text
 
@@ -31,15 +30,13 @@ def _strings(values: Any) -> list[str]:
     return out
 
 
-#: The mark the finalize stage leaves on the body it cleaned, hashed and counted: the row keeps
-#: that body as it is (cleaning it again could change it: ``&amp;amp;`` unescaped twice).
-FINALIZED_BODY = "finalized_body"
-
-
 def article_row(item: Any) -> dict[str, Any]:
     """The dataset row of an item, with every schema column present."""
     a = ItemAdapter(item)
-    body_is_clean = prepared.offered(a, FINALIZED_BODY, a.get("body"))
+    # The body the page's body stage cleaned, hashed and counted is kept as it is (cleaning it
+    # again could change it: ``&amp;amp;`` unescaped twice).
+    page = a.get("page")
+    body_is_clean = page is not None and page.final_body is not None and page.final_body == a.get("body")
     row: dict[str, Any] = {}
     for f in ARTICLE_SCHEMA:
         value = a.get(f.name)
