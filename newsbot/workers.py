@@ -154,7 +154,9 @@ class ProcessPoolRunner:
         _kill_pool(pool)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        # Not waiting: joining processes that are still starting blocked the reactor past the
+        # download handler's disconnect timeout at the end of a short crawl.
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _reactor_running() -> bool:

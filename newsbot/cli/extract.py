@@ -58,8 +58,8 @@ def _stage(stages: dict[str, str], name: str, fn: Callable[[], Any]) -> Any:
 def process_page(body: bytes, content_type: str, url: str) -> dict[str, Any]:
     from newsbot.extract import ExtractionError, extract_article
     from newsbot.extract.decode import decode_html
-    from newsbot.pipelines.finalize import content_hash, count_words
-    from newsbot.storage.records import clean_text
+    from newsbot.identify.shingles import content_hash
+    from newsbot.storage.text import clean_text, count_words
 
     stages: dict[str, str] = {}
     encoding, html = decode_html(body, content_type)
