@@ -187,6 +187,9 @@ def test_stats_and_compact_work_on_s3(crawled, tmp_path) -> None:
         stats = newsbot("stats", "--output", f"s3://{BUCKET}/corpus")
         assert stats.returncode == 0, stats.stderr
         assert "Per source" in stats.stdout and "Rejects by reason" in stats.stdout
+        report = newsbot("report", "--output", f"s3://{BUCKET}/corpus")
+        assert report.returncode == 0, report.stderr
+        assert f"s3://{BUCKET}/corpus/report.html" in report.stdout
         before = read_s3_articles(endpoint, "corpus")
         files_before = keys(endpoint, "corpus/articles")
         proc = newsbot("compact", "--output", f"s3://{BUCKET}/corpus", "--lock-dir", str(tmp_path / "lock"))
@@ -199,6 +202,8 @@ def test_stats_and_compact_work_on_s3(crawled, tmp_path) -> None:
     assert len(files_before) > len(partitions)  # there was something to merge
     assert len(files_after) == len(partitions)
     assert sorted(after.column("id").to_pylist()) == sorted(before.column("id").to_pylist())
+    page = s3(endpoint).open_input_stream(f"{BUCKET}/corpus/report.html").read().decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and f"{before.num_rows:,}" in page
 
 
 def test_an_s3_output_needs_a_local_lock_dir(s3_endpoint, tmp_path) -> None:

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from newsbot.cli import exitcodes
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--output", metavar="DIR", help="dataset root (default: NEWSBOT_OUTPUT_DIR or output)")
+    p.add_argument(
+        "--output",
+        metavar="DIR",
+        help="dataset root, a directory or s3://bucket/prefix (default: NEWSBOT_OUTPUT_DIR or output)",
+    )
     p.add_argument(
         "--days", type=int, default=None, metavar="N", help="days shown in the charts over time (default: 90)"
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from newsbot.cli.stats import default_output
+    from newsbot.cli.stats import default_location
     from newsbot.report import DEFAULT_DAYS, write_report
 
-    root = Path(args.output) if args.output else default_output()
+    try:
+        root, _ = default_location(args.output)
+    except ValueError as exc:
+        sys.stderr.write(f"newsbot: error: {exc}\n")
+        return exitcodes.USAGE
     if not root.is_dir():
         sys.stderr.write(f"newsbot: error: no dataset at {root}\n")
         return exitcodes.USAGE
@@ -41,5 +48,5 @@ def run(args: argparse.Namespace) -> int:
         f"run {'summary' if n_runs == 1 else 'summaries'})\n"
     )
     for name, why in runs.unreadable:
-        sys.stderr.write(f"newsbot: warning: run summary {root / 'runs' / name} cannot be read: {why}\n")
+        sys.stderr.write(f"newsbot: warning: run summary {root.uri_of('runs', name)} cannot be read: {why}\n")
     return exitcodes.OK

@@ -1,8 +1,7 @@
 """``newsbot stats``: what the dataset holds, read with DuckDB straight from the Parquet files.
 
-An object-store dataset (``s3://...``) is read by DuckDB through pyarrow's filesystem, registered
-with DuckDB as an fsspec filesystem: DuckDB's own ``httpfs`` extension is downloaded on first use,
-which a machine without internet access cannot do.
+An object-store dataset (``s3://...``) is read by DuckDB through pyarrow's filesystem
+(:mod:`newsbot.storage.duckdb_fs`).
 """
 
 from __future__ import annotations
@@ -31,35 +30,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-#: The protocol name pyarrow's filesystem is registered under in DuckDB (not ``s3``: DuckDB would
-#: try to load its httpfs extension for that one).
-DUCKDB_PROTOCOL = "newsbot"
-
-
 def _has_parquet(location: Location) -> bool:
     return bool(location.files())
 
 
 def _sql_glob(con: Any, location: Location) -> str:
     """The ``read_parquet`` glob of every Parquet file under ``location``, as a SQL string literal."""
-    if location.is_local:
-        glob = f"{location.uri}/**/*.parquet"
-    else:
-        from fsspec.implementations.arrow import ArrowFSWrapper
+    from newsbot.storage.duckdb_fs import sql_path
 
-        class _Store(ArrowFSWrapper):
-            protocol = DUCKDB_PROTOCOL
-
-            @classmethod
-            def _strip_protocol(cls, path: str) -> str:
-                # fsspec's generic parsing would take the bucket for a host name and drop it.
-                prefix = f"{DUCKDB_PROTOCOL}://"
-                return path[len(prefix) :] if path.startswith(prefix) else path
-
-        if not con.filesystem_is_registered(DUCKDB_PROTOCOL):
-            con.register_filesystem(_Store(location.fs))
-        glob = f"{DUCKDB_PROTOCOL}://{location.root}/**/*.parquet"
-    return "'" + glob.replace("'", "''") + "'"
+    return sql_path(con, location, "**", "*.parquet")
 
 
 def dataset_tables(root: Path | str | Location) -> list[TableData]:

@@ -18,6 +18,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from newsbot.storage.duckdb_fs import sql_path
+from newsbot.storage.location import Location, as_location
+
 logger = logging.getLogger(__name__)
 
 #: Days shown in the charts over time, ending at the latest day the data has.
@@ -85,10 +88,6 @@ class ReportData:
     runs: Runs
 
 
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _window(first: date | None, last: date | None, today: date, days: int) -> tuple[date, date] | None:
     """At most ``days`` days ending at the latest day the data has, but not after today (clock errors)."""
     if first is None or last is None:
@@ -98,34 +97,35 @@ def _window(first: date | None, last: date | None, today: date, days: int) -> tu
 
 
 class DatasetReader:
-    """Reads one dataset root (a local directory) for the report."""
+    """Reads one dataset root (a local directory or an object-store location) for the report."""
 
-    def __init__(self, root: str | Path, *, days: int = DEFAULT_DAYS, now: datetime | None = None) -> None:
-        self.root = str(root).rstrip("/") or "/"
+    def __init__(
+        self, root: str | Path | Location, *, days: int = DEFAULT_DAYS, now: datetime | None = None
+    ) -> None:
+        self.store = as_location(root)
+        self.root = self.store.uri
         self.days = days
         self.now = now or datetime.now(UTC)
         self._con: Any = None
 
-    # --- storage: the only methods that know the root is a local directory ---
+    # --- storage: the only methods that know where the root is ---
 
     def location(self, *parts: str) -> str:
-        return "/".join((self.root, *parts))
+        """A SQL string literal DuckDB opens ``parts`` below the root with."""
+        return sql_path(self.con, self.store, *parts)
 
     def exists(self) -> bool:
-        return Path(self.root).is_dir()
+        return self.store.is_dir()
 
     def has_parquet(self, kind: str) -> bool:
-        path = Path(self.location(kind))
-        return path.is_dir() and any(not p.name.startswith(".") for p in path.rglob("*.parquet"))
+        return bool(self.store.files(kind))
 
     def run_files(self) -> list[str]:
-        runs = Path(self.location("runs"))
-        if not runs.is_dir():
-            return []
-        return sorted(p.name for p in runs.glob("*.json") if not p.name.startswith("."))
+        prefix = self.store.path("runs") + "/"
+        return [f.name for f in self.store.files("runs", suffix=".json") if "/" not in f.path[len(prefix) :]]
 
     def read_run(self, name: str) -> bytes:
-        return Path(self.location("runs", name)).read_bytes()
+        return self.store.read_bytes("runs", name)
 
     # --- queries ---
 
@@ -139,7 +139,7 @@ class DatasetReader:
         return self._con
 
     def _view(self, name: str, kind: str) -> None:
-        glob = _sql_str(self.location(kind, "**", "*.parquet"))
+        glob = self.location(kind, "**", "*.parquet")
         self.con.execute(
             f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM "
             f"read_parquet({glob}, hive_partitioning=true, union_by_name=true)"
