@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from newsbot.discovery.ccnews import CCNewsError, ccnews_files, months, parse_name
+from newsbot.discovery.ccnews import CCNewsError, ccnews_files, months, parse_name, warc_spider_arguments
 from tests.ccnews_mirror import Mirror, serve, write_paths_lists
 
 PATHS = [
@@ -82,6 +82,18 @@ def test_a_missing_month_is_skipped_and_no_month_at_all_is_an_error(mirror: Mirr
         ccnews_files(mirror.base_url, date(2024, 1, 1), date(2024, 2, 1))
     with pytest.raises(ValueError, match="before"):
         ccnews_files(mirror.base_url, date(2023, 10, 2), date(2023, 10, 1))
+
+
+def test_the_warc_spider_gets_the_files_the_range_and_the_sources(mirror: Mirror) -> None:
+    settings = {"NEWSBOT_CCNEWS_BASE_URL": mirror.base_url.rstrip("/")}
+    kwargs = warc_spider_arguments(settings, date(2023, 10, 2), date(2023, 10, 15), ["kyiv", "meridian"])
+    assert kwargs == {
+        "files": f"{mirror.base_url}crawl-data/CC-NEWS/2023/10/CC-NEWS-20231001040000-00412.warc.gz,"
+        f"{mirror.base_url}crawl-data/CC-NEWS/2023/10/CC-NEWS-20231015101010-00500.warc.gz",
+        "since": "2023-10-02",
+        "until": "2023-10-15",
+        "sources": "kyiv,meridian",
+    }
 
 
 def test_a_corrupt_path_list_names_its_url(mirror: Mirror) -> None:

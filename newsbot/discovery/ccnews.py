@@ -167,6 +167,23 @@ def ccnews_urls(settings: Any, start: date, end: date) -> list[str]:
     return [f.url(base) for f in ccnews_files(base, start, end)]
 
 
+def warc_spider_arguments(
+    settings: Any, start: date, end: date, sources: Iterable[str] = ()
+) -> dict[str, str]:
+    """The ``warc`` spider's arguments for a CC-NEWS backfill of ``start`` to ``end``: the files,
+    the same range as a record filter (a picked file may run past either end), and the sources
+    whose hosts are kept (before extraction; CC-NEWS holds every news site)."""
+    kwargs = {
+        "files": ",".join(ccnews_urls(settings, start, end)),
+        "since": start.isoformat(),
+        "until": end.isoformat(),
+    }
+    sources = list(sources)
+    if sources:
+        kwargs["sources"] = ",".join(sources)
+    return kwargs
+
+
 __all__ = [
     "CCNewsError",
     "CCNewsFile",
@@ -176,4 +193,5 @@ __all__ = [
     "parse_name",
     "read_paths",
     "select",
+    "warc_spider_arguments",
 ]
