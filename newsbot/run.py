@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
+from newsbot.config.declared import default
+
 if TYPE_CHECKING:
     from newsbot.storage.location import Location
 
@@ -33,7 +35,7 @@ def run_id(crawler: Crawler) -> str:
 def output_dir(settings: BaseSettings) -> Path:
     """The output directory as a local path; for an object-store output, see
     :func:`newsbot.storage.location.output_location` (which every writer uses)."""
-    return Path(settings.get("NEWSBOT_OUTPUT_DIR") or "output")
+    return Path(settings.get("NEWSBOT_OUTPUT_DIR") or default("NEWSBOT_OUTPUT_DIR"))
 
 
 def state_location(settings: BaseSettings) -> Location:

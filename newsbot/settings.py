@@ -75,7 +75,7 @@ NEWSBOT_PAGE_STAGES_BASE = {
     "newsbot.process.stages.body": 350,
     "newsbot.process.stages.shingles": 410,
 }
-NEWSBOT_PAGE_STAGES: dict[str, int | None] = {}
+NEWSBOT_PAGE_STAGES: dict[str, int | None] = {}  # your stages, merged over the _BASE list
 NEWSBOT_CLEAN_DUPLICATES = True  # remove repeated paragraphs, the headline in the body, pull quotes
 NEWSBOT_CLEAN_RULES = True  # apply the boilerplate rule files
 NEWSBOT_CLEANING_RULES = None  # rule files or directories (default: settings/cleaning)
@@ -137,43 +137,64 @@ NEWSBOT_OUTPUT_DIR = "output"  # or s3://bucket/prefix, gs://..., any pyarrow/fs
 NEWSBOT_S3_ENDPOINT_URL = None
 NEWSBOT_SOURCES_FILE = None  # default: settings/sources.toml next to scrapy.cfg
 NEWSBOT_LANGUAGES = []  # keep only these ISO 639-1 codes (empty: all)
-NEWSBOT_BATCH_SIZE = 500
-NEWSBOT_FLUSH_INTERVAL = 30.0
-NEWSBOT_SITEMAP_MAX_DEPTH = 3
+NEWSBOT_BATCH_SIZE = 500  # records per dataset write
+NEWSBOT_FLUSH_INTERVAL = 30.0  # seconds between writes at most (a killed run loses this much)
+NEWSBOT_SITEMAP_MAX_DEPTH = 3  # sitemap indexes followed this deep
+NEWSBOT_RUN_ID = None  # the run's id (None: time then random, chosen when the crawl starts)
+NEWSBOT_STORE_ENABLED = True  # write records to DIR/articles/
+NEWSBOT_REJECTS_ENABLED = True  # write dropped pages to DIR/rejects/
+NEWSBOT_CONDITIONAL_GET = True  # poll feeds and sitemaps with If-None-Match / If-Modified-Since
+NEWSBOT_IDLE_CONNECTION_TIMEOUT = 20.0  # seconds an idle keep-alive connection stays open
+# Worker processes (newsbot/workers.py): None or "auto": one per core; 0: inline, in the reactor thread.
+NEWSBOT_WORKERS = None
+NEWSBOT_WORKER_TIMEOUT = 60.0  # seconds one page's worker call may take
+NEWSBOT_WORKER_MAX_PENDING = 0  # calls in flight at most (0: 8 per worker)
+NEWSBOT_IDENTIFY_ENABLED = True  # canonical URL and id; drop articles already stored
+NEWSBOT_SEEN_ENABLED = True  # remember stored URLs (skipped before they are fetched)
+NEWSBOT_REFETCH_AFTER_DAYS = 0.0  # fetch a stored article again after this many days (0: never)
+NEWSBOT_NEARDUP_THRESHOLD = 0.35  # estimated Jaccard similarity of a near-duplicate
+NEWSBOT_NEARDUP_SAVE_EVERY = 1000  # records between saves of DIR/state/neardup.npz
+NEWSBOT_GC_FREEZE = True  # move start-up objects out of the garbage collector's way
+NEWSBOT_REACTOR_LAG_ENABLED = True  # measure reactor stalls (stat newsbot/reactor/max_lag_ms)
 # Listed articles beyond this many scheduled requests wait in a compact backlog and are scheduled
-# as the queue drains (newsbot/discovery/backlog.py); 0: schedule everything at once.
+# as the queue drains (newsbot/discovery/backlog.py); 0: schedule everything at once. Far more
+# than the downloader takes at once (CONCURRENT_REQUESTS), so that it never waits for the backlog.
 NEWSBOT_MAX_SCHEDULED = 1000
-NEWSBOT_REDIS_URL = None
+NEWSBOT_REDIS_URL = None  # redis://... : share frontier and state with other processes
 # Scale-out on Redis (docs/scale-out.md); inert while NEWSBOT_REDIS_URL is unset.
 ADDONS = {"newsbot.scaleout.addon.RedisScaleOut": 0}
-NEWSBOT_REDIS_PREFIX = "newsbot"
+NEWSBOT_REDIS_PREFIX = "newsbot"  # prefix of every Redis key of the cluster
 NEWSBOT_REDIS_FINGERPRINT_TTL = 7.0  # days a fetched URL is not fetched again (0: never again)
 NEWSBOT_REDIS_LISTING_CLAIM = 300.0  # seconds one process owns a feed/sitemap poll
 NEWSBOT_REDIS_DOMAIN_DELAY = None  # cluster-wide seconds between requests to a host (None: DOWNLOAD_DELAY)
+NEWSBOT_REDIS_BUCKET_BITS = 16  # seen-URL and fingerprint buckets: 2**bits Redis hashes
+NEWSBOT_REDIS_HEARTBEAT = 1.0  # seconds between a process's liveness beats
+NEWSBOT_REDIS_IDLE_CLOSE = 3.0  # seconds every process must be idle before the cluster closes
+NEWSBOT_REDIS_NEARDUP = True  # share near-duplicate signatures in Redis
 # CC-NEWS (newsbot backfill --ccnews): crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz and the WARC files
 # it lists are found below this URL; a mirror or a local server can stand in for Common Crawl.
 NEWSBOT_CCNEWS_BASE_URL = "https://data.commoncrawl.org/"
-NEWSBOT_GDELT_API_URL = "https://api.gdeltproject.org/api/v2/doc/doc"
-NEWSBOT_RELIEFWEB_API_URL = "https://api.reliefweb.int/v2/reports"
+NEWSBOT_GDELT_API_URL = "https://api.gdeltproject.org/api/v2/doc/doc"  # GDELT DOC 2.0 API endpoint
+NEWSBOT_RELIEFWEB_API_URL = "https://api.reliefweb.int/v2/reports"  # ReliefWeb reports endpoint
 # API spiders (docs/apis.md): seconds between calls (GDELT asks for one call every 5 s), retries
 # of a 429/5xx answer (Retry-After honoured, else exponential backoff up to the max), and the
 # ReliefWeb appname the API requires (or -a appname=...).
 NEWSBOT_GDELT_API_DELAY = 5.0
-NEWSBOT_GDELT_MAX_SPLIT_DEPTH = 4
-NEWSBOT_RELIEFWEB_API_DELAY = 1.0
-NEWSBOT_RELIEFWEB_APPNAME = None
-NEWSBOT_API_RETRY_TIMES = 4
-NEWSBOT_API_BACKOFF_MAX = 300.0
+NEWSBOT_GDELT_MAX_SPLIT_DEPTH = 4  # halvings of a time slice whose answer is full
+NEWSBOT_RELIEFWEB_API_DELAY = 1.0  # seconds between ReliefWeb calls
+NEWSBOT_RELIEFWEB_APPNAME = None  # the appname ReliefWeb requires (or -a appname=...)
+NEWSBOT_API_RETRY_TIMES = 4  # retries of a 429/5xx API answer
+NEWSBOT_API_BACKOFF_MAX = 300.0  # seconds of backoff at most between API retries
 
 # Operations (docs/operations.md): one run per output dir, run summary, private-address guard.
 NEWSBOT_LOCK_ENABLED = True
 # Where the run lock (DIR/.lock, an flock) lives; None: the output directory. An object-store
 # output has no file locks: give a local directory (the lock then guards this machine's runs only).
 NEWSBOT_LOCK_DIR = None
-NEWSBOT_SUMMARY_ENABLED = True
-NEWSBOT_SUMMARY_INTERVAL = 60.0
-NEWSBOT_PROGRESS = False
-NEWSBOT_BLOCK_PRIVATE_ADDRESSES = True
-NEWSBOT_ALLOWED_PRIVATE_HOSTS = []
+NEWSBOT_SUMMARY_ENABLED = True  # write DIR/runs/<run_id>.json
+NEWSBOT_SUMMARY_INTERVAL = 60.0  # seconds between updates of the run summary
+NEWSBOT_PROGRESS = False  # a progress line on the terminal
+NEWSBOT_BLOCK_PRIVATE_ADDRESSES = True  # refuse hosts that resolve to private addresses
+NEWSBOT_ALLOWED_PRIVATE_HOSTS = []  # hosts exempt from that (e.g. an intranet mirror)
 
 LOG_LEVEL = "INFO"

@@ -29,6 +29,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 from twisted.internet import threads
 
+from newsbot.config.declared import getfloat, getint
 from newsbot.process.page import Page
 from newsbot.process.plan import Plan, finish_page, process_page
 from newsbot.process.worker import run_installed
@@ -190,8 +191,8 @@ def get_runner(crawler: Crawler) -> Runner:
         else:
             runner = ProcessPoolRunner(
                 n,
-                timeout=settings.getfloat("NEWSBOT_WORKER_TIMEOUT", 60.0),
-                max_pending=settings.getint("NEWSBOT_WORKER_MAX_PENDING", 0) or None,
+                timeout=getfloat(settings, "NEWSBOT_WORKER_TIMEOUT"),
+                max_pending=getint(settings, "NEWSBOT_WORKER_MAX_PENDING") or None,
                 plan=plan,
             )
             logger.info("Extraction runs in %d worker processes", n)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from newsbot.cli import exitcodes
+from newsbot.config.declared import getbool
 
 if TYPE_CHECKING:
     from newsbot.storage.location import Location
@@ -211,7 +212,7 @@ def run_crawl(opts: CrawlOptions) -> int:
         out = output_location(settings)
         # NEWSBOT_LOCK_ENABLED=False only lets an object-store output go without a lock; a local
         # one is always locked by this cron entry point.
-        unlocked = not out.is_local and not settings.getbool("NEWSBOT_LOCK_ENABLED", True)
+        unlocked = not out.is_local and not getbool(settings, "NEWSBOT_LOCK_ENABLED")
         locked = None if unlocked else lock_dir(settings)
     except ConfigError as exc:
         error(str(exc))

@@ -34,3 +34,18 @@ def declared(settings: BaseSettings, name: str, *, base: bool = False) -> Any:
     if name in settings:
         return settings[name]
     return default(name)
+
+
+def getbool(settings: BaseSettings, name: str) -> bool:
+    """``settings.getbool(name)`` with the declared default."""
+    return settings.getbool(name, default(name))
+
+
+def getint(settings: BaseSettings, name: str) -> int:
+    """``settings.getint(name)`` with the declared default."""
+    return settings.getint(name, default(name))
+
+
+def getfloat(settings: BaseSettings, name: str) -> float:
+    """``settings.getfloat(name)`` with the declared default."""
+    return settings.getfloat(name, default(name))

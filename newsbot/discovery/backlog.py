@@ -26,11 +26,9 @@ from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 
-T = TypeVar("T")
+from newsbot.config.declared import getint
 
-#: Default of ``NEWSBOT_MAX_SCHEDULED``: far more than the downloader can take at once
-#: (``CONCURRENT_REQUESTS``), so that it never waits for the backlog.
-DEFAULT_MAX_SCHEDULED = 1000
+T = TypeVar("T")
 
 
 class Backlog(Generic[T]):
@@ -47,7 +45,7 @@ class Backlog(Generic[T]):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, build: Callable[[T], Request]) -> Backlog[T]:
-        limit = crawler.settings.getint("NEWSBOT_MAX_SCHEDULED", DEFAULT_MAX_SCHEDULED)
+        limit = getint(crawler.settings, "NEWSBOT_MAX_SCHEDULED")
         return cls(crawler, build, limit)
 
     def _room(self) -> int | None:

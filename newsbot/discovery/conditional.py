@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
+from newsbot.config.declared import getbool
 from newsbot.run import state_location
 from newsbot.storage.location import LocatedFile
 
@@ -33,7 +34,7 @@ MAX_CACHED_BYTES = 64 * 1024 * 1024
 
 class ConditionalListingMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("NEWSBOT_CONDITIONAL_GET", True):
+        if not getbool(crawler.settings, "NEWSBOT_CONDITIONAL_GET"):
             raise NotConfigured
         self.stats = crawler.stats
         self.dir = state_location(crawler.settings).child("listings")

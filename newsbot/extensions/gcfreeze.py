@@ -16,6 +16,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newsbot.config.declared import getbool
+
 logger = logging.getLogger(__name__)
 
 
@@ -26,7 +28,7 @@ class FreezeStartupObjects:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> FreezeStartupObjects:
-        if not crawler.settings.getbool("NEWSBOT_GC_FREEZE", True):
+        if not getbool(crawler.settings, "NEWSBOT_GC_FREEZE"):
             raise NotConfigured
         return cls(crawler)
 

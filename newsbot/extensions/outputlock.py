@@ -33,6 +33,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
+from newsbot.config.declared import default, getbool
 from newsbot.config.errors import ConfigError
 from newsbot.run import run_id
 from newsbot.storage.location import is_remote
@@ -144,7 +145,7 @@ def lock_dir(settings: Any, output: str | None = None) -> Path:
         if is_remote(str(configured)):
             raise ConfigError("settings", "NEWSBOT_LOCK_DIR", f"must be a local directory, got {configured}")
         return Path(configured)
-    output = output or str(settings.get("NEWSBOT_OUTPUT_DIR") or "output")
+    output = output or str(settings.get("NEWSBOT_OUTPUT_DIR") or default("NEWSBOT_OUTPUT_DIR"))
     if is_remote(output):
         raise ConfigError(
             "settings",
@@ -170,7 +171,7 @@ class OutputLockExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> OutputLockExtension:
-        if not crawler.settings.getbool("NEWSBOT_LOCK_ENABLED", True):
+        if not getbool(crawler.settings, "NEWSBOT_LOCK_ENABLED"):
             raise NotConfigured
         try:
             return cls(crawler)

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from newsbot.config.declared import getbool
 from newsbot.extensions.summary import build_summary
 
 REFRESH_SECONDS = 0.5
@@ -33,7 +34,7 @@ class TerminalProgress:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> TerminalProgress:
-        if not crawler.settings.getbool("NEWSBOT_PROGRESS", False):
+        if not getbool(crawler.settings, "NEWSBOT_PROGRESS"):
             raise NotConfigured
         return cls(crawler)
 

@@ -18,6 +18,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
+from newsbot.config.declared import getbool
+
 logger = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.05
@@ -39,7 +41,7 @@ class ReactorLag:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ReactorLag:
-        if not crawler.settings.getbool("NEWSBOT_REACTOR_LAG_ENABLED", True):
+        if not getbool(crawler.settings, "NEWSBOT_REACTOR_LAG_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 

@@ -19,6 +19,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from newsbot.config.args import split_list
+from newsbot.config.declared import getbool
 from newsbot.config.errors import ConfigError
 from newsbot.storage.location import is_remote, output_location
 
@@ -171,7 +172,7 @@ def check_settings(settings: BaseSettings) -> None:
             raise ConfigError(
                 _where(settings, "NEWSBOT_OUTPUT_DIR"), "NEWSBOT_OUTPUT_DIR", str(exc)
             ) from None
-        if settings.getbool("NEWSBOT_LOCK_ENABLED", True):
+        if getbool(settings, "NEWSBOT_LOCK_ENABLED"):
             from newsbot.extensions.outputlock import lock_dir
 
             try:

@@ -24,6 +24,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsbot import __version__
+from newsbot.config.declared import getbool, getfloat
 from newsbot.run import run_id
 from newsbot.storage.location import Location, output_location
 
@@ -142,7 +143,7 @@ class RunSummary:
         self.location = output_location(crawler.settings).child("runs")
         self.name = f"{self.run_id}.json"
         self.path = self.location.uri_of(self.name)
-        self.interval = crawler.settings.getfloat("NEWSBOT_SUMMARY_INTERVAL", 60.0)
+        self.interval = getfloat(crawler.settings, "NEWSBOT_SUMMARY_INTERVAL")
         self.reason: str | None = None
         self._timer: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
@@ -152,7 +153,7 @@ class RunSummary:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
-        if not crawler.settings.getbool("NEWSBOT_SUMMARY_ENABLED", True):
+        if not getbool(crawler.settings, "NEWSBOT_SUMMARY_ENABLED"):
             raise NotConfigured
         return cls(crawler)
 

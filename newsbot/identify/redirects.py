@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from newsbot import signals as nb_signals
+from newsbot.config.declared import getbool
 from newsbot.identify.seen import get_seen
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 class SeenRedirectMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("NEWSBOT_SEEN_ENABLED", True):
+        if not getbool(crawler.settings, "NEWSBOT_SEEN_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
 

@@ -41,6 +41,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from scrapy.settings import BaseSettings
 
+from newsbot.config.declared import getbool, getfloat
 from newsbot.identify.canonical import canonicalize
 from newsbot.identify.dataset import dataset_files, iter_batches
 from newsbot.identify.sortedarrays import merge_sorted
@@ -201,7 +202,7 @@ def _batch_hashes(batch: pa.RecordBatch) -> np.ndarray:
 
 
 def refetch_after(settings: BaseSettings) -> timedelta | None:
-    days = settings.getfloat("NEWSBOT_REFETCH_AFTER_DAYS", 0.0)
+    days = getfloat(settings, "NEWSBOT_REFETCH_AFTER_DAYS")
     return timedelta(days=days) if days > 0 else None
 
 
@@ -222,7 +223,7 @@ def get_seen(crawler: Any) -> UrlMemory | None:
     None when ``NEWSBOT_SEEN_ENABLED`` is False.
     """
     store = getattr(crawler, CRAWLER_ATTR, None)
-    if store is None and crawler.settings.getbool("NEWSBOT_SEEN_ENABLED", True):
+    if store is None and getbool(crawler.settings, "NEWSBOT_SEEN_ENABLED"):
         store = open_seen_store(crawler.settings)
         setattr(crawler, CRAWLER_ATTR, store)
     return store

@@ -33,6 +33,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 from newsbot.config.args import split_list
+from newsbot.config.declared import getbool
 from newsbot.config.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ class PrivateAddressMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PrivateAddressMiddleware:
-        if not crawler.settings.getbool("NEWSBOT_BLOCK_PRIVATE_ADDRESSES", True):
+        if not getbool(crawler.settings, "NEWSBOT_BLOCK_PRIVATE_ADDRESSES"):
             raise NotConfigured
         return cls(crawler)
 

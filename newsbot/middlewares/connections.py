@@ -12,10 +12,10 @@ from __future__ import annotations
 from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 
+from newsbot.config.declared import getfloat
+
 
 class IdleLimitedHTTP11DownloadHandler(HTTP11DownloadHandler):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self._pool.cachedConnectionTimeout = crawler.settings.getfloat(
-            "NEWSBOT_IDLE_CONNECTION_TIMEOUT", 20.0
-        )
+        self._pool.cachedConnectionTimeout = getfloat(crawler.settings, "NEWSBOT_IDLE_CONNECTION_TIMEOUT")

@@ -15,7 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from newsbot.config.declared import declared
+from newsbot.config.declared import getbool
 from newsbot.pipelines.page import page_of
 from newsbot.process.build import build_plan
 
@@ -27,7 +27,7 @@ class QualityPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("NEWSBOT_CLEAN_QUALITY", declared(settings, "NEWSBOT_CLEAN_QUALITY")):
+        if not getbool(settings, "NEWSBOT_CLEAN_QUALITY"):
             raise NotConfigured
         self.stats = crawler.stats
         self.plan = build_plan(settings)

@@ -34,7 +34,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from newsbot.config.declared import declared
+from newsbot.config.declared import getbool
 from newsbot.enrich.relevance import load_lexicon
 from newsbot.pipelines.page import page_of
 from newsbot.process.build import build_plan, languages_setting, lexicon_path, min_conflict_score
@@ -57,7 +57,7 @@ class LanguagePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> LanguagePipeline:
         settings = crawler.settings
-        if not settings.getbool("NEWSBOT_LANGUAGE_ENABLED", declared(settings, "NEWSBOT_LANGUAGE_ENABLED")):
+        if not getbool(settings, "NEWSBOT_LANGUAGE_ENABLED"):
             raise NotConfigured("NEWSBOT_LANGUAGE_ENABLED is off")
         return cls(crawler, languages_setting(settings))
 
@@ -90,7 +90,7 @@ class RelevancePipeline:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:
         settings = crawler.settings
-        if not settings.getbool("NEWSBOT_RELEVANCE_ENABLED", declared(settings, "NEWSBOT_RELEVANCE_ENABLED")):
+        if not getbool(settings, "NEWSBOT_RELEVANCE_ENABLED"):
             raise NotConfigured("NEWSBOT_RELEVANCE_ENABLED is off")
         min_score = min_conflict_score(settings)
         pipe = cls(crawler, min_score)

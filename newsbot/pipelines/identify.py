@@ -36,6 +36,7 @@ from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
+from newsbot.config.declared import getbool, getfloat, getint
 from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
 from newsbot.identify.dataset import dataset_files
 from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex
@@ -62,7 +63,7 @@ def body_of(adapter: ItemAdapter) -> str:
 
 class IdentityPipeline:
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("NEWSBOT_IDENTIFY_ENABLED", True):
+        if not getbool(crawler.settings, "NEWSBOT_IDENTIFY_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
         self.stats = crawler.stats
@@ -122,12 +123,12 @@ def load_index(state_path: LocatedFile, data_dir: Location, params: NearDupParam
 class NearDuplicatePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("NEWSBOT_NEARDUP_ENABLED", True):
+        if not getbool(settings, "NEWSBOT_NEARDUP_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
         self.stats = crawler.stats
-        self.params = NearDupParams(threshold=settings.getfloat("NEWSBOT_NEARDUP_THRESHOLD", 0.35))
-        self.save_every = settings.getint("NEWSBOT_NEARDUP_SAVE_EVERY", 1000)
+        self.params = NearDupParams(threshold=getfloat(settings, "NEWSBOT_NEARDUP_THRESHOLD"))
+        self.save_every = getint(settings, "NEWSBOT_NEARDUP_SAVE_EVERY")
         self.data_dir = output_location(settings)
         self.state_path = state_location(settings).file(STATE_FILE)
         self.index: SignatureIndex | None = None

@@ -19,6 +19,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsbot import signals as nb_signals
+from newsbot.config.declared import getbool, getfloat
 from newsbot.run import run_id
 from newsbot.storage.location import output_location
 from newsbot.storage.parquet import PartitionedWriter
@@ -38,7 +39,7 @@ def split_reason(message: str) -> tuple[str, str]:
 class RejectsWriter:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("NEWSBOT_REJECTS_ENABLED", True):
+        if not getbool(settings, "NEWSBOT_REJECTS_ENABLED"):
             raise NotConfigured
         self.stats = crawler.stats
         self.run_id = run_id(crawler)
@@ -48,7 +49,7 @@ class RejectsWriter:
             partition_by_fetch_date,
             file_prefix=f"rejects-{self.run_id}",
         )
-        self.flush_interval = settings.getfloat("NEWSBOT_FLUSH_INTERVAL", 30.0)
+        self.flush_interval = getfloat(settings, "NEWSBOT_FLUSH_INTERVAL")
         self._timer: task.LoopingCall | None = None
         crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(self.page_rejected, signal=nb_signals.page_rejected)

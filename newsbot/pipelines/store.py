@@ -16,6 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
+from newsbot.config.declared import getbool, getfloat, getint
 from newsbot.run import run_id
 from newsbot.storage.location import output_location
 from newsbot.storage.parquet import PartitionedWriter, remove_stale_temp_files
@@ -28,13 +29,13 @@ logger = logging.getLogger(__name__)
 class ParquetStorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("NEWSBOT_STORE_ENABLED", True):
+        if not getbool(settings, "NEWSBOT_STORE_ENABLED"):
             raise NotConfigured
         self.crawler = crawler
         self.stats = crawler.stats
         self.root = output_location(settings).child("articles")
-        self.batch_size = settings.getint("NEWSBOT_BATCH_SIZE", 500)
-        self.flush_interval = settings.getfloat("NEWSBOT_FLUSH_INTERVAL", 30.0)
+        self.batch_size = getint(settings, "NEWSBOT_BATCH_SIZE")
+        self.flush_interval = getfloat(settings, "NEWSBOT_FLUSH_INTERVAL")
         self.writer = PartitionedWriter(
             self.root, ARTICLE_SCHEMA, partition_by_fetch_date, file_prefix=f"part-{run_id(crawler)}"
         )

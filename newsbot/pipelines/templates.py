@@ -33,7 +33,7 @@ from newsbot.clean.templates import (
     TemplateResult,
     TemplateSnapshot,
 )
-from newsbot.config.declared import declared
+from newsbot.config.declared import declared, getbool
 from newsbot.run import state_location
 from newsbot.storage.location import LocatedFile
 
@@ -53,7 +53,7 @@ class TemplateStore:
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("NEWSBOT_CLEAN_TEMPLATES", declared(settings, "NEWSBOT_CLEAN_TEMPLATES")):
+        if not getbool(settings, "NEWSBOT_CLEAN_TEMPLATES"):
             raise NotConfigured
 
         def value(name: str) -> Any:
@@ -70,7 +70,7 @@ class TemplateStore:
         )
         self.warmup_docs = int(value("NEWSBOT_TEMPLATE_WARMUP_DOCS"))
         self.warmup_timeout = float(value("NEWSBOT_TEMPLATE_WARMUP_TIMEOUT"))
-        persist = settings.getbool("NEWSBOT_TEMPLATE_PERSIST", value("NEWSBOT_TEMPLATE_PERSIST"))
+        persist = getbool(settings, "NEWSBOT_TEMPLATE_PERSIST")
         self.path: LocatedFile | None = state_location(settings).file("templates.json") if persist else None
         self.learner = (
             TemplateLearner.load(self.path, self.config) if self.path else TemplateLearner(self.config)

@@ -11,6 +11,7 @@ import logging
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
+from newsbot.config.declared import default
 from newsbot.scaleout.keys import redis_url
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class RedisScaleOut:
         url = redis_url(settings)
         if not url:
             return
-        prefix = settings.get("NEWSBOT_REDIS_PREFIX") or "newsbot"
+        prefix = settings.get("NEWSBOT_REDIS_PREFIX") or default("NEWSBOT_REDIS_PREFIX")
         values = {
             **CLUSTER_SETTINGS,
             "REDIS_URL": url,

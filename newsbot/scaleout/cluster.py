@@ -24,6 +24,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
+from newsbot.config.declared import getbool, getfloat, getint
 from newsbot.run import run_id
 from newsbot.scaleout.keys import Keys, connect, redis_url
 from newsbot.storage.location import output_location
@@ -43,8 +44,8 @@ class ClusterCoordinator:
         self.client = connect(url)
         self.keys = Keys.from_settings(settings)
         self.run_id = run_id(crawler)
-        self.heartbeat = settings.getfloat("NEWSBOT_REDIS_HEARTBEAT", 1.0)
-        self.idle_close = settings.getfloat("NEWSBOT_REDIS_IDLE_CLOSE", 3.0)
+        self.heartbeat = getfloat(settings, "NEWSBOT_REDIS_HEARTBEAT")
+        self.idle_close = getfloat(settings, "NEWSBOT_REDIS_IDLE_CLOSE")
         self._state = BUSY
         self._idle_since: float | None = None
         self._loop: task.LoopingCall | None = None
@@ -61,7 +62,7 @@ class ClusterCoordinator:
     # --- shared state ----------------------------------------------------------------------
     def _install_seen_store(self) -> None:
         settings = self.crawler.settings
-        if not settings.getbool("NEWSBOT_SEEN_ENABLED", True):
+        if not getbool(settings, "NEWSBOT_SEEN_ENABLED"):
             return
         try:
             from newsbot.identify.seen import CRAWLER_ATTR, refetch_after
@@ -73,7 +74,7 @@ class ClusterCoordinator:
             self.client,
             self.keys,
             refetch_after=refetch_after(settings),
-            bucket_bits=settings.getint("NEWSBOT_REDIS_BUCKET_BITS", 16),
+            bucket_bits=getint(settings, "NEWSBOT_REDIS_BUCKET_BITS"),
         )
         store.ensure_loaded(output_location(settings), owner=self.run_id)
         setattr(self.crawler, CRAWLER_ATTR, store)
@@ -84,7 +85,7 @@ class ClusterCoordinator:
         The pipeline has no hook for another index yet; it loads its own in ``open_spider``,
         which runs before ``spider_opened``, so the swap happens here.
         """
-        if not self.crawler.settings.getbool("NEWSBOT_REDIS_NEARDUP", True):
+        if not getbool(self.crawler.settings, "NEWSBOT_REDIS_NEARDUP"):
             return
         try:
             from newsbot.pipelines.identify import NearDuplicatePipeline

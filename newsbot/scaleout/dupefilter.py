@@ -21,6 +21,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy_redis.dupefilter import RFPDupeFilter
 
+from newsbot.config.declared import getfloat, getint
 from newsbot.scaleout.buckets import HashBuckets
 from newsbot.scaleout.keys import Keys, connect, redis_url
 
@@ -66,8 +67,8 @@ class ExpiringRedisDupeFilter(RFPDupeFilter):
             Keys.from_settings(settings).fingerprints(name),
             settings.getbool("DUPEFILTER_DEBUG"),
             crawler=crawler,
-            ttl=settings.getfloat("NEWSBOT_REDIS_FINGERPRINT_TTL", 7.0) * DAY,
-            bucket_bits=settings.getint("NEWSBOT_REDIS_BUCKET_BITS", 16),
+            ttl=getfloat(settings, "NEWSBOT_REDIS_FINGERPRINT_TTL") * DAY,
+            bucket_bits=getint(settings, "NEWSBOT_REDIS_BUCKET_BITS"),
         )
 
     @classmethod

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.settings import BaseSettings
 
+from newsbot.config.declared import default
+
 if TYPE_CHECKING:  # redis is imported only when a crawl actually uses it
     import redis
 
@@ -38,7 +40,7 @@ class Keys:
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Keys:
-        return cls(settings.get("NEWSBOT_REDIS_PREFIX") or "newsbot")
+        return cls(settings.get("NEWSBOT_REDIS_PREFIX") or default("NEWSBOT_REDIS_PREFIX"))
 
     def requests(self, spider: str) -> str:
         return f"{self.prefix}:{spider}:requests"

@@ -22,6 +22,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy_redis.scheduler import Scheduler
 
+from newsbot.config.declared import getfloat
 from newsbot.run import run_id
 from newsbot.scaleout.keys import Keys
 
@@ -37,9 +38,7 @@ class ClusterScheduler(Scheduler):
         instance.crawler = crawler
         instance.stats = crawler.stats
         instance.keys = Keys.from_settings(crawler.settings)
-        instance.listing_claim_ms = int(
-            crawler.settings.getfloat("NEWSBOT_REDIS_LISTING_CLAIM", 300.0) * 1000
-        )
+        instance.listing_claim_ms = int(getfloat(crawler.settings, "NEWSBOT_REDIS_LISTING_CLAIM") * 1000)
         return instance
 
     def open(self, spider: Any) -> None:

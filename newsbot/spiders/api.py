@@ -15,6 +15,7 @@ from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from newsbot.config.declared import getfloat, getint
 from newsbot.spiders.base import NewsbotSpider, failure_reason
 
 logger = logging.getLogger(__name__)
@@ -81,14 +82,14 @@ class ApiSpider(NewsbotSpider):
     async def retry_later(self, response: Response) -> Request | None:
         """After a 429/5xx: the same call again after a pause, or None when attempts are spent."""
         attempt = response.meta.get("newsbot_api_attempt", 0)
-        max_attempts = self.settings.getint("NEWSBOT_API_RETRY_TIMES", 4)
+        max_attempts = getint(self.settings, "NEWSBOT_API_RETRY_TIMES")
         self._stat(f"http_{response.status}")
         if attempt >= max_attempts:
             logger.error("%s: giving up on %s after %d attempts", self.name, response.url, attempt + 1)
             self._stat("errors")
             return None
         base = max(self.settings.getfloat(self.api_delay_setting, self.api_default_delay), 1.0)
-        cap = self.settings.getfloat("NEWSBOT_API_BACKOFF_MAX", 300.0)
+        cap = getfloat(self.settings, "NEWSBOT_API_BACKOFF_MAX")
         wait = retry_delay(response.headers.get(b"Retry-After"), attempt, base, cap)
         logger.warning(
             "%s: HTTP %d from the API, calling again in %.1f s (attempt %d of %d)",
@@ -109,7 +110,7 @@ class ApiSpider(NewsbotSpider):
         self._stat(f"failures/{reason}")
         # A 4xx other than 429 (bad appname, bad parameters) will not get better by asking again.
         final = failure.check(HttpError) is not None
-        if not final and attempt < self.settings.getint("NEWSBOT_API_RETRY_TIMES", 4):
+        if not final and attempt < getint(self.settings, "NEWSBOT_API_RETRY_TIMES"):
             logger.warning("%s: API call failed (%s %s), calling again", self.name, reason, detail)
             self._stat("retries")
             yield request.replace(dont_filter=True, meta={**request.meta, "newsbot_api_attempt": attempt + 1})

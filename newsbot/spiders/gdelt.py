@@ -25,6 +25,7 @@ from scrapy import Request
 from scrapy.http import Response
 
 from newsbot.config.args import split_list
+from newsbot.config.declared import getint
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
 from newsbot.config.sources import Source, load_sources
@@ -223,7 +224,7 @@ class GdeltSpider(ApiSpider):
             self._stat("skipped_records", answer.records - len(entries))
         if answer.records >= self.args.max_records:
             self._stat("capped")
-            if window.depth < self.settings.getint("NEWSBOT_GDELT_MAX_SPLIT_DEPTH", 4) and window.splittable:
+            if window.depth < getint(self.settings, "NEWSBOT_GDELT_MAX_SPLIT_DEPTH") and window.splittable:
                 # The cap hides the rest of the slice: ask for each half (first, before later slices).
                 self._stat("splits")
                 first, second = window.halves()

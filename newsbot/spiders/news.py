@@ -18,6 +18,7 @@ from scrapy import Request
 from scrapy.http import Response
 
 from newsbot.config.args import NewsArgs
+from newsbot.config.declared import getint
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
 from newsbot.config.sources import Source, load_sources
@@ -175,7 +176,7 @@ class NewsSpider(NewsbotSpider):
             logger.warning("Source %s: %s is not a usable sitemap (%s)", source, response.url, exc)
             self._inc("discovery/errors", source)
             return
-        max_depth = self.settings.getint("NEWSBOT_SITEMAP_MAX_DEPTH", 3)
+        max_depth = getint(self.settings, "NEWSBOT_SITEMAP_MAX_DEPTH")
         for child in sitemap.sitemaps:
             if depth < max_depth:
                 yield self._listing_request(child, self.parse_sitemap, source, depth + 1)

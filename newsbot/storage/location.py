@@ -43,6 +43,7 @@ from urllib.parse import urlsplit
 
 import pyarrow.fs as pafs
 
+from newsbot.config.declared import default
 from newsbot.storage.atomic import atomic_write as local_atomic_write
 
 #: Schemes that name the local file system.
@@ -300,7 +301,8 @@ def as_location(where: str | os.PathLike[str] | Location) -> Location:
 def output_location(settings: Any) -> Location:
     """The output location of a crawl's settings (``NEWSBOT_OUTPUT_DIR``)."""
     return parse_location(
-        str(settings.get("NEWSBOT_OUTPUT_DIR") or "output"), settings.get("NEWSBOT_S3_ENDPOINT_URL") or None
+        str(settings.get("NEWSBOT_OUTPUT_DIR") or default("NEWSBOT_OUTPUT_DIR")),
+        settings.get("NEWSBOT_S3_ENDPOINT_URL") or None,
     )
 
 
