@@ -114,6 +114,12 @@ DOWNLOAD_HANDLERS = {
     # idle keep-alive connections closed after NEWSBOT_IDLE_CONNECTION_TIMEOUT, not Twisted's 240 s
     "http": "newsbot.middlewares.connections.IdleLimitedHTTP11DownloadHandler",
     "https": "newsbot.middlewares.connections.IdleLimitedHTTP11DownloadHandler",
+    # A news crawler fetches web pages only: URLs written by third parties (feeds, sitemaps,
+    # redirects) must not read local files, open FTP connections or reach a cloud bucket.
+    "file": None,
+    "ftp": None,
+    "data": None,
+    "s3": None,
 }
 EXTENSIONS = {
     "newsbot.pipelines.rejects.RejectsWriter": 100,
@@ -156,6 +162,10 @@ NEWSBOT_NEARDUP_THRESHOLD = 0.35  # estimated Jaccard similarity of a near-dupli
 NEWSBOT_NEARDUP_SAVE_EVERY = 1000  # records between saves of DIR/state/neardup.npz
 NEWSBOT_GC_FREEZE = True  # move start-up objects out of the garbage collector's way
 NEWSBOT_REACTOR_LAG_ENABLED = True  # measure reactor stalls (stat newsbot/reactor/max_lag_ms)
+# Fan-out caps of listings (each listing URL is fetched at most once a run anyway); 0: no cap.
+NEWSBOT_MAX_SITEMAPS_PER_ROBOTS = 100  # Sitemap: lines followed in one robots.txt
+NEWSBOT_MAX_SITEMAP_CHILDREN = 1000  # child sitemaps followed in one sitemap index
+NEWSBOT_MAX_LISTINGS_PER_SOURCE = 2000  # feeds, sitemaps and robots.txt fetched for one source a run
 # Listed articles beyond this many scheduled requests wait in a compact backlog and are scheduled
 # as the queue drains (newsbot/discovery/backlog.py); 0: schedule everything at once. Far more
 # than the downloader takes at once (CONCURRENT_REQUESTS), so that it never waits for the backlog.

@@ -118,13 +118,18 @@ def _url_entry(node: etree._Element, base: str) -> DiscoveredEntry | None:
     return entry
 
 
-def sitemaps_from_robots(body: bytes, base: str) -> list[str]:
-    """``Sitemap:`` lines of a robots.txt, as absolute http(s) URLs (others are dropped)."""
-    out = []
+def sitemaps_from_robots(body: bytes, base: str, limit: int | None = None) -> list[str]:
+    """``Sitemap:`` lines of a robots.txt, as absolute http(s) URLs (others are dropped).
+
+    The first ``limit`` of them if given: reading stops there.
+    """
+    out: list[str] = []
     for line in body.decode("utf-8", "replace").splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == "sitemap" and value.strip():
             url = urljoin(base, value.strip())
-            if url.startswith(("http://", "https://")):
+            if url.lower().startswith(("http://", "https://")):
                 out.append(url)
+                if limit is not None and len(out) >= limit:
+                    break
     return out

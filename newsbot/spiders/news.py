@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response
+from w3lib.url import canonicalize_url
 
 from newsbot.config.args import NewsArgs
 from newsbot.config.declared import getint
@@ -37,6 +38,9 @@ POOL_PARSE_BYTES = 256 * 1024
 
 #: Sitemap entries admitted in one go, between two returns to the reactor (~8 ms of work).
 SITEMAP_SLICE = 100
+
+#: The only schemes a listing (feed, sitemap, robots.txt, sitemap-index child) is fetched with.
+LISTING_SCHEMES = ("http", "https")
 
 
 class NewsSpider(NewsbotSpider):
@@ -102,17 +106,25 @@ class NewsSpider(NewsbotSpider):
                 return src.id, src
         return ad_hoc_source(url), None
 
+    def _setup_discovery(self) -> None:
+        super()._setup_discovery()
+        settings = self.settings
+        self._listings_requested: set[str] = set()
+        self._listings_per_source: dict[str, int] = {}
+        self._max_listings = getint(settings, "NEWSBOT_MAX_LISTINGS_PER_SOURCE") or float("inf")
+        self._max_robots_sitemaps = getint(settings, "NEWSBOT_MAX_SITEMAPS_PER_ROBOTS") or None
+        self._max_children = getint(settings, "NEWSBOT_MAX_SITEMAP_CHILDREN") or None
+
     async def start(self) -> AsyncIterator[Any]:
         self._setup_discovery()
-        for src in self.sources:
-            for url in src.feeds:
-                yield self._listing_request(url, self.parse_feed, src.id)
-            for url in src.sitemaps:
-                yield self._listing_request(url, self.parse_sitemap, src.id)
-        for url in self.args.feeds:
-            yield self._listing_request(url, self.parse_feed, self.source_for(url)[0])
-        for url in self.args.sitemaps:
-            yield self._listing_request(url, self.parse_sitemap, self.source_for(url)[0])
+        listings = [(url, self.parse_feed, src.id) for src in self.sources for url in src.feeds]
+        listings += [(url, self.parse_sitemap, src.id) for src in self.sources for url in src.sitemaps]
+        listings += [(url, self.parse_feed, self.source_for(url)[0]) for url in self.args.feeds]
+        listings += [(url, self.parse_sitemap, self.source_for(url)[0]) for url in self.args.sitemaps]
+        for url, callback, source in listings:
+            listing = self._listing_request(url, callback, source)
+            if listing is not None:
+                yield listing
         for url in self.args.urls:
             req = self.article_request(
                 DiscoveredEntry(url=url),
@@ -123,7 +135,41 @@ class NewsSpider(NewsbotSpider):
             if req is not None:
                 yield req
 
-    def _listing_request(self, url: str, callback: Any, source: str, depth: int = 0) -> Request:
+    def _listing_request(self, url: str, callback: Any, source: str, depth: int = 0) -> Request | None:
+        """The request for a feed, sitemap or robots.txt, or None if it must not be fetched.
+
+        Every listing URL, whether configured, given on the command line or found in another
+        listing, passes here: only http(s) is fetched (a remote sitemap must not make the crawler
+        read ``file:///etc/passwd`` or open FTP connections), each URL once a run (an index that
+        lists itself, or a cycle of indexes, would multiply requests), and at most
+        ``NEWSBOT_MAX_LISTINGS_PER_SOURCE`` for one source.
+        """
+        scheme = urlsplit(url).scheme.lower()
+        if scheme not in LISTING_SCHEMES:
+            logger.warning(
+                "Source %s: not fetching listing %r (only http and https are fetched)", source, url[:200]
+            )
+            self._inc("discovery/skipped_scheme", source)
+            return None
+        key = canonicalize_url(url)
+        if key in self._listings_requested:
+            logger.debug("Source %s: listing %s already requested in this run", source, url)
+            self._inc("discovery/skipped_listing_repeat", source)
+            return None
+        count = self._listings_per_source.get(source, 0)
+        if count >= self._max_listings:
+            if count == self._max_listings:
+                logger.warning(
+                    "Source %s: %d listings requested, the NEWSBOT_MAX_LISTINGS_PER_SOURCE cap; "
+                    "the other listings it leads to are not fetched in this run",
+                    source,
+                    count,
+                )
+                self._listings_per_source[source] = count + 1
+            self._inc("discovery/skipped_listing_cap", source)
+            return None
+        self._listings_per_source[source] = count + 1
+        self._listings_requested.add(key)
         self._inc("discovery/listings", source)
         return Request(
             url,
@@ -134,6 +180,22 @@ class NewsSpider(NewsbotSpider):
             priority=10,  # listings before articles, so discovery stays ahead of fetching
             meta={"newsbot_source": source, "newsbot_depth": depth, "newsbot_listing": True},
         )
+
+    def _capped(self, urls: list[str], cap: int | None, listing: str, setting: str, source: str) -> list[str]:
+        """The first ``cap`` listing URLs found in ``listing``; the rest counted and logged."""
+        if cap is None or len(urls) <= cap:
+            return urls
+        logger.warning(
+            "Source %s: %s lists more than %d sitemaps (%s); only the first %d are fetched",
+            source,
+            listing,
+            cap,
+            setting,
+            cap,
+        )
+        self._inc("discovery/listings_capped", source)
+        self._inc("discovery/skipped_listing_cap", source, len(urls) - cap)
+        return urls[:cap]
 
     def _accept(self, source_id: str, url: str) -> bool:
         src = self.registry.get(source_id)
@@ -163,8 +225,12 @@ class NewsSpider(NewsbotSpider):
         source = response.meta["newsbot_source"]
         depth = response.meta.get("newsbot_depth", 0)
         if urlsplit(response.url).path.endswith("/robots.txt"):
-            for url in sitemaps_from_robots(response.body, response.url):
-                yield self._listing_request(url, self.parse_sitemap, source, depth + 1)
+            cap = self._max_robots_sitemaps
+            found = sitemaps_from_robots(response.body, response.url, limit=cap + 1 if cap else None)
+            for url in self._capped(found, cap, response.url, "NEWSBOT_MAX_SITEMAPS_PER_ROBOTS", source):
+                listing = self._listing_request(url, self.parse_sitemap, source, depth + 1)
+                if listing is not None:
+                    yield listing
             return
         try:
             if len(response.body) > POOL_PARSE_BYTES:
@@ -177,9 +243,13 @@ class NewsSpider(NewsbotSpider):
             self._inc("discovery/errors", source)
             return
         max_depth = getint(self.settings, "NEWSBOT_SITEMAP_MAX_DEPTH")
-        for child in sitemap.sitemaps:
-            if depth < max_depth:
-                yield self._listing_request(child, self.parse_sitemap, source, depth + 1)
+        children = sitemap.sitemaps if depth < max_depth else []
+        for child in self._capped(
+            children, self._max_children, response.url, "NEWSBOT_MAX_SITEMAP_CHILDREN", source
+        ):
+            listing = self._listing_request(child, self.parse_sitemap, source, depth + 1)
+            if listing is not None:
+                yield listing
         self._inc("discovery/sitemap_entries", source, len(sitemap.entries))
         for i, entry in enumerate(sitemap.entries, 1):
             if self._accept(source, entry.url):

@@ -1,0 +1,169 @@
+"""Hostile listings: sitemaps, feeds and robots.txt files that try to steer or exhaust the crawler.
+
+Each test runs real ``newsbot crawl`` processes against ``tests/data/hostile/listings.py`` and reads
+what the server saw (its per-path request counts), the run summary and the dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.request import urlopen
+
+import pytest
+
+from tests.data.hostile.harness import FAST, newsbot, summaries
+
+HERE = Path(__file__).resolve().parent
+SERVER = HERE / "data" / "hostile" / "listings.py"
+
+
+class Site:
+    def __init__(self, base: str, probe: int) -> None:
+        self.base = base
+        self.probe = probe
+
+    def hits(self) -> dict[str, int]:
+        with urlopen(f"{self.base}/control/hits", timeout=5) as resp:
+            return json.loads(resp.read())
+
+
+@contextmanager
+def listings_site() -> Iterator[Site]:
+    proc = subprocess.Popen(
+        [sys.executable, str(SERVER)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("listings server did not start")
+        info = json.loads(line)
+        yield Site(info["base"], info["probe"])
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        for f in (proc.stdin, proc.stdout):
+            if f is not None:
+                f.close()
+
+
+def crawl(out: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    proc = newsbot("crawl", "--output", str(out), *FAST, "-s", "RETRY_TIMES=0", *args, timeout=timeout)
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    return proc
+
+
+def stat(proc: subprocess.CompletedProcess[str], key: str) -> int:
+    """A counter of Scrapy's stats, as the crawl dumped them in its log (0 if absent)."""
+    found = re.findall(rf"'{re.escape(key)}': (\d+)", proc.stderr)
+    return int(found[-1]) if found else 0
+
+
+# --- defect 2: only http(s) is fetched from a listing ------------------------------------------------
+
+
+def test_sitemap_index_children_with_other_schemes_are_never_followed(tmp_path: Path) -> None:
+    local = tmp_path / "local-sitemap.xml"
+    with listings_site() as site:
+        local.write_text(
+            '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+            f"<url><loc>{site.base}/article/from-file</loc></url></urlset>"
+        )
+        out = tmp_path / "out"
+        proc = crawl(out, "--sitemaps", f"{site.base}/index/schemes.xml?file={local}")
+        hits = site.hits()
+    # the http child is followed, its article fetched ...
+    assert hits.get("/urlset.xml") == 1 and hits.get("/article/urlset") == 1, hits
+    # ... but nothing listed in the local file or the data: URL, and no FTP/gopher connection
+    assert "/article/from-file" not in hits and "/article/from-data" not in hits, hits
+    assert hits.get("probe:connections", 0) == 0, hits
+    log = proc.stderr
+    assert "only http and https" in log
+    assert summaries(out)[-1]["totals"]["listing_errors"] == 0
+    skipped = stat(proc, "newsbot/discovery/skipped_scheme")
+    assert skipped == 7, skipped  # file: x2, ftp: x2, data:, gopher:, s3:
+
+
+def test_non_http_download_handlers_are_off_by_default() -> None:
+    from scrapy.settings import Settings
+
+    from newsbot import settings as project
+
+    settings = Settings()
+    settings.setmodule(project, priority="project")
+    handlers = settings.getdict("DOWNLOAD_HANDLERS")
+    for scheme in ("file", "ftp", "data", "s3"):
+        assert scheme in handlers and handlers[scheme] is None, (scheme, handlers)
+    assert handlers["http"] and handlers["https"]
+
+
+# --- defect 3: each listing fetched at most once a run, fan-out capped ------------------------------
+
+
+def test_a_self_listing_index_and_a_cycle_are_each_fetched_once(tmp_path: Path) -> None:
+    with listings_site() as site:
+        out = tmp_path / "out"
+        proc = crawl(out, "--sitemaps", f"{site.base}/index/self.xml", "-s", "NEWSBOT_SITEMAP_MAX_DEPTH=8")
+        hits = site.hits()
+    assert hits.get("/index/self.xml") == 1, hits
+    assert hits.get("/index/a.xml") == 1, hits
+    assert hits.get("/index/b.xml") == 1, hits
+    assert hits.get("/urlset.xml") == 1 and hits.get("/article/urlset") == 1, hits
+    assert stat(proc, "newsbot/discovery/skipped_listing_repeat") >= 4
+
+
+def test_robots_txt_sitemap_lines_are_capped(tmp_path: Path) -> None:
+    with listings_site() as site:
+        out = tmp_path / "out"
+        proc = crawl(
+            out,
+            "--sitemaps",
+            f"{site.base}/fan/robots.txt?n=3000",
+            "-s",
+            "NEWSBOT_MAX_SITEMAPS_PER_ROBOTS=25",
+        )
+        hits = site.hits()
+    fetched = [p for p in hits if p.startswith("/fan/") and p.endswith(".xml")]
+    assert len(fetched) == 25, len(fetched)
+    assert stat(proc, "newsbot/discovery/listings_capped") == 1
+
+
+def test_sitemap_index_children_are_capped_by_default(tmp_path: Path) -> None:
+    from newsbot import settings as project
+
+    cap = project.NEWSBOT_MAX_SITEMAP_CHILDREN
+    with listings_site() as site:
+        out = tmp_path / "out"
+        proc = crawl(out, "--sitemaps", f"{site.base}/index/wide.xml?n={cap + 500}", timeout=300)
+        hits = site.hits()
+    fetched = [p for p in hits if p.startswith("/wide/")]
+    assert len(fetched) == cap, (len(fetched), cap)
+    assert stat(proc, "newsbot/discovery/skipped_listing_cap") == 500
+
+
+def test_listings_of_one_source_are_capped_per_run(tmp_path: Path) -> None:
+    with listings_site() as site:
+        out = tmp_path / "out"
+        proc = crawl(
+            out, "--sitemaps", f"{site.base}/index/wide.xml?n=200",
+            "-s", "NEWSBOT_MAX_LISTINGS_PER_SOURCE=50",
+        )  # fmt: skip
+        hits = site.hits()
+    fetched = [p for p in hits if p.startswith("/wide/")]
+    assert len(fetched) == 49, len(fetched)  # the index itself is the 50th
+    assert stat(proc, "newsbot/discovery/skipped_listing_cap") == 151
+
+
+@pytest.mark.parametrize("name", ["NEWSBOT_MAX_SITEMAPS_PER_ROBOTS", "NEWSBOT_MAX_SITEMAP_CHILDREN"])
+def test_fanout_caps_are_declared_and_documented(name: str) -> None:
+    from newsbot import settings as project
+
+    assert isinstance(getattr(project, name), int) and getattr(project, name) > 0
+    assert name in (HERE.parent / "README.md").read_text(encoding="utf-8")
