@@ -19,7 +19,7 @@ import logging
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from newsbot.config.declared import getbool
@@ -30,6 +30,23 @@ logger = logging.getLogger(__name__)
 
 #: Listings larger than this are not remembered (a 50,000-URL sitemap is ~10 MB uncompressed).
 MAX_CACHED_BYTES = 64 * 1024 * 1024
+
+#: Request meta key set on a listing's one retry without validators.
+UNCONDITIONAL_RETRY = "newsbot_unconditional_retry"
+_VALIDATORS = (b"If-None-Match", b"If-Modified-Since")
+
+
+def cache_names(url: str) -> tuple[str, str]:
+    """The names a listing's validators and body are remembered under: ``(KEY.json, KEY.body.gz)``."""
+    key = hashlib.sha1(url.encode("utf-8")).hexdigest()
+    return f"{key}.json", f"{key}.body.gz"
+
+
+class NotModifiedWithoutBody(IgnoreRequest):
+    """A 304 Not Modified for a listing whose body is not cached, even to a request without
+    validators: nothing to read, and asking again would only get another 304."""
+
+    reason = "not_modified_without_body"
 
 
 class ConditionalListingMiddleware:
@@ -49,8 +66,8 @@ class ConditionalListingMiddleware:
         self.dir.makedirs()
 
     def _paths(self, url: str) -> tuple[LocatedFile, LocatedFile]:
-        key = hashlib.sha1(url.encode("utf-8")).hexdigest()
-        return self.dir.file(f"{key}.json"), self.dir.file(f"{key}.body.gz")
+        meta_name, body_name = cache_names(url)
+        return self.dir.file(meta_name), self.dir.file(body_name)
 
     def process_request(self, request: Request) -> None:
         if not request.meta.get("newsbot_listing"):
@@ -75,13 +92,7 @@ class ConditionalListingMiddleware:
             try:
                 body = gzip.decompress(body_path.read_bytes())
             except (OSError, EOFError):
-                # Cache lost between request and response: fetch again without validators.
-                logger.warning("Listing cache for %s is unreadable; fetching it in full", request.url)
-                meta_path.delete()
-                retry = request.replace(dont_filter=True)
-                retry.headers.pop(b"If-None-Match", None)
-                retry.headers.pop(b"If-Modified-Since", None)
-                return retry  # type: ignore[return-value]
+                return self._unconditional_retry(request, meta_path)  # type: ignore[return-value]
             self.stats.inc_value("newsbot/discovery/not_modified")
             request.meta["newsbot_not_modified"] = True
             return response.replace(status=200, body=body)
@@ -91,6 +102,26 @@ class ConditionalListingMiddleware:
             if etag or last_modified:
                 self._store(meta_path, body_path, response.body, etag, last_modified)
         return response
+
+    def _unconditional_retry(self, request: Request, meta_path: LocatedFile) -> Request:
+        """The listing once more without validators (its cached body is lost or was never there).
+
+        Only once: a server that answers 304 to a request without validators too (broken, or
+        hostile) would otherwise be asked again forever. The second 304 fails the listing, which
+        the spider counts as a listing error of its source.
+        """
+        meta_path.delete()
+        conditional = any(request.headers.get(h) for h in _VALIDATORS)
+        if request.meta.get(UNCONDITIONAL_RETRY) or not conditional:
+            self.stats.inc_value("newsbot/discovery/not_modified_without_body")
+            raise NotModifiedWithoutBody(
+                "304 Not Modified to a request without validators, and no cached body to replay"
+            )
+        logger.warning("Listing cache for %s is unreadable; fetching it in full", request.url)
+        retry = request.replace(dont_filter=True, meta={**request.meta, UNCONDITIONAL_RETRY: True})
+        for header in _VALIDATORS:
+            retry.headers.pop(header, None)
+        return retry
 
     def _store(
         self,
