@@ -53,11 +53,14 @@ def listings_site() -> Iterator[Site]:
                 f.close()
 
 
-def crawl(out: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def crawl(
+    out: Path, *args: str, timeout: float = 120, tracebacks: bool = False
+) -> subprocess.CompletedProcess[str]:
     proc = newsbot("crawl", "--output", str(out), *FAST, "-s", "RETRY_TIMES=0", *args, timeout=timeout)
     # 0, or 4 when every source of the run failed (a test whose only listing is refused)
     assert proc.returncode in (0, 4), proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    if not tracebacks:
+        assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     return proc
 
 
@@ -207,3 +210,33 @@ def test_a_304_with_an_unreadable_cached_body_is_retried_once_without_validators
     assert hits.get("/feed/always-304.xml") == 2, hits  # the conditional request, then one without
     assert summaries(out)[-1]["totals"]["listing_errors"] == 1
     assert [r["reason"] for r in read_rejects(out) if r["url"] == feed] == ["not_modified_without_body"]
+
+
+# --- defect 10: reject reasons of a stream cut at the size cap and of DNS failures -----------------
+
+
+def test_a_stream_cut_at_the_size_cap_is_too_large_and_not_fetched_again(tmp_path: Path) -> None:
+    with listings_site() as site:
+        out = tmp_path / "out"
+        url = f"{site.base}/stream/huge?mb=3"
+        for _ in range(2):
+            proc = crawl(out, "--urls", url, "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "DOWNLOAD_WARNSIZE=0")
+        hits = site.hits()
+    assert "Content-Length" not in proc.stderr  # (the server sends none: nothing to check up front)
+    rejects = read_rejects(out)
+    assert [(r["url"], r["reason"]) for r in rejects] == [(url, "too_large")], rejects
+    assert "1000000" in rejects[0]["detail"]
+    assert hits.get("/stream/huge") == 1, hits  # the second run remembers the settled reject
+
+
+def test_a_host_that_does_not_resolve_is_a_dns_reject(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    # RFC 2606: .invalid never resolves, and the lookup does not leave the machine's resolver
+    urls = ["http://news.nohost.invalid/world/story-1", "https://wire.example.invalid/a.html"]
+    for block in ("True", "False"):  # with the private-address guard and without it
+        # (Scrapy's robots.txt middleware logs the failed robots.txt download with its traceback)
+        proc = crawl(out, "--urls", *urls, "-s", f"NEWSBOT_BLOCK_PRIVATE_ADDRESSES={block}", tracebacks=True)
+        assert proc.returncode == 4  # every source failed
+    reasons = [(r["url"], r["reason"]) for r in read_rejects(out)]
+    assert sorted(reasons) == sorted([(u, "dns") for u in urls] * 2), reasons
+    assert summaries(out)[-1]["totals"]["drops"] == {"dns": 2}

@@ -54,12 +54,12 @@ CRAWLER_ATTR = "newsbot_seen"
 _COLUMNS = ("url", "canonical_url", "discovered_url")
 
 #: Reject reasons that fetching the page again would not change: a run remembers these URLs
-#: (from ``DIR/rejects/``) like stored ones, so a cron crawl does not fetch a 404, a video page or
-#: a redirect to an article it already has every 15 minutes. Transient failures (network, 5xx,
-#: 429, timeouts, robots.txt) are retried by the next run.
+#: (from ``DIR/rejects/``) like stored ones, so a cron crawl does not fetch a 404, a video page,
+#: a page over the download size cap or a redirect to an article it already has every 15 minutes.
+#: Transient failures (network, dns, 5xx, 429, timeouts, robots.txt) are retried by the next run.
 SETTLED_REJECTS = (
     "duplicate", "http_404", "http_410", "not_html", "empty", "too_short", "not_article",
-    "unparseable", "language", "relevance", "blocked_address",
+    "unparseable", "language", "relevance", "blocked_address", "too_large",
 )  # fmt: skip
 
 

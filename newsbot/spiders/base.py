@@ -9,11 +9,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+)
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spidermiddlewares.referer import DefaultReferrerPolicy
+from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 
 from newsbot import __version__
@@ -22,6 +28,7 @@ from newsbot.config.args import split_list
 from newsbot.discovery.backlog import Backlog
 from newsbot.discovery.entry import DiscoveredEntry
 from newsbot.items import ArticleItem
+from newsbot.middlewares.connections import ResponseTooLarge
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +83,15 @@ def _seen_store(crawler: Any) -> Any:
     return get_seen(crawler)
 
 
+#: Download errors by class, most specific first: Scrapy's own (2.13+) and Twisted's underneath.
+_ERROR_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
+    ((ResponseTooLarge,), "too_large"),
+    ((CannotResolveHostError, twisted_errors.DNSLookupError), "dns"),
+    ((DownloadTimeoutError, twisted_errors.TimeoutError, twisted_errors.TCPTimedOutError), "timeout"),
+    ((DownloadConnectionRefusedError, twisted_errors.ConnectError), "connection"),
+)
+
+
 def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
     """``(reason, detail, http_status)`` of a failed request, for rejects and logs.
 
@@ -101,6 +117,9 @@ def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
         if "robots.txt" in low:
             return "robots_txt", text[:300], None
         return "ignored", text[:300] or "filtered by a middleware", None
+    for classes, reason in _ERROR_REASONS:
+        if failure.check(*classes):
+            return reason, f"{name}: {text}"[:300], None
     low_name = name.lower()
     if "timeout" in low_name or "timedout" in low_name:
         return "timeout", f"{name}: {text}"[:300], None
