@@ -14,7 +14,7 @@ from newsbot.clean.text import fold_space
 from newsbot.discovery.feeds import FeedError, parse_feed
 from newsbot.discovery.sitemaps import SitemapError, parse_sitemap, sitemaps_from_robots
 from newsbot.extract.decode import decode_html
-from newsbot.storage.records import clean_text
+from newsbot.storage.text import clean_text
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u202a-\u202e\u2066-\u2069\ufeff]")

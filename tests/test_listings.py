@@ -240,3 +240,39 @@ def test_a_host_that_does_not_resolve_is_a_dns_reject(tmp_path: Path) -> None:
     reasons = [(r["url"], r["reason"]) for r in read_rejects(out)]
     assert sorted(reasons) == sorted([(u, "dns") for u in urls] * 2), reasons
     assert summaries(out)[-1]["totals"]["drops"] == {"dns": 2}
+
+
+# --- defect 1: URLs stored exactly, text cleaned once where it is extracted -------------------------
+
+
+def test_urls_and_quoted_markup_are_stored_exactly_and_not_fetched_again(tmp_path: Path) -> None:
+    import duckdb
+
+    from newsbot.identify.canonical import canonicalize
+    from tests.data.hostile.harness import read_articles
+    from tests.data.hostile.listings import AMP_QUERIES
+
+    with listings_site() as site:
+        out = tmp_path / "out"
+        feed = f"{site.base}/feed/amp.xml"
+        crawl(out, "--feeds", feed)
+        first = site.hits().get("/story", 0)
+        crawl(out, "--feeds", feed)
+        second = site.hits().get("/story", 0) - first
+    listed = sorted(f"{site.base}/story?{q}" for q in AMP_QUERIES)
+    rows = sorted(read_articles(out).to_pylist(), key=lambda r: r["url"])
+    assert [r["url"] for r in rows] == listed
+    assert [r["discovered_url"] for r in rows] == listed
+    assert [r["canonical_url"] for r in rows] == [canonicalize(u) for u in listed]
+    assert all(r["discovered_from"] == feed for r in rows)
+    duck = duckdb.sql(
+        f"SELECT url, canonical_url, body FROM read_parquet('{out}/articles/**/*.parquet', "
+        "hive_partitioning=true) ORDER BY url"
+    ).fetchall()
+    assert [u for u, _, _ in duck] == listed
+    for _, canonical, body in duck:
+        assert not set("§®¬©×¶") & set(canonical), canonical
+        # what the reader of the page sees, as it reads
+        assert "the label printed on the crates reads &amp; and nothing else" in body
+        assert "broke lines with a <br> tag where" in body
+    assert first == 3 and second == 0, (first, second)

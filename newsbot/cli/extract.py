@@ -59,7 +59,7 @@ def process_page(body: bytes, content_type: str, url: str) -> dict[str, Any]:
     from newsbot.extract import ExtractionError, extract_article
     from newsbot.extract.decode import decode_html
     from newsbot.identify.shingles import content_hash
-    from newsbot.storage.text import clean_text, count_words
+    from newsbot.storage.text import count_words, tidy_text
 
     stages: dict[str, str] = {}
     encoding, html = decode_html(body, content_type)
@@ -103,7 +103,7 @@ def process_page(body: bytes, content_type: str, url: str) -> dict[str, Any]:
         )
 
     verdict = _stage(stages, "quality", quality)
-    body_text = clean_text("\n".join(paragraphs), multiline=True) or ""
+    body_text = tidy_text("\n".join(paragraphs), multiline=True) or ""
 
     def language() -> tuple[str | None, float | None]:
         from newsbot.enrich.language import detect_language, sample_text
@@ -131,14 +131,14 @@ def process_page(body: bytes, content_type: str, url: str) -> dict[str, Any]:
     out.update(
         canonical_url=ident[0],
         id=ident[1],
-        title=clean_text(art.title),
+        title=art.title,
         authors=art.authors,
         published_at=art.published_at.isoformat() if art.published_at else None,
         declared_language=art.language,
         language=lang[0],
         language_confidence=lang[1],
         conflict_score=score,
-        description=clean_text(art.description),
+        description=art.description,
         site_name=art.site_name,
         page_type=art.page_type,
         word_count=count_words(body_text),

@@ -1,7 +1,8 @@
 """RSS 2.0, RSS 1.0 (RDF) and Atom feeds, parsed by feedparser into discovery entries.
 
 feedparser is lenient by design: a feed with an XML error ("bozo") still yields the entries it
-could read, which is what a crawler wants from the feeds found in the wild.
+could read, which is what a crawler wants from the feeds found in the wild. Titles, summaries and
+names may carry HTML (a summary nearly always does): they are decoded to text here, once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import feedparser
 
 from newsbot.discovery.entry import DiscoveredEntry
 from newsbot.extract.fields import parse_datetime
+from newsbot.storage.text import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -80,15 +82,16 @@ def parse_feed(body: bytes, url: str) -> list[DiscoveredEntry]:
         authors = [a.get("name") for a in entry.get("authors", []) if a.get("name")]
         if not authors and entry.get("author"):
             authors = [entry["author"]]
+        authors = [c for c in map(clean_text, authors) if c]
         out.append(
             DiscoveredEntry(
                 url=link,
-                title=" ".join((entry.get("title") or "").split()) or None,
+                title=clean_text(entry.get("title")),
                 published_at=_when(entry, "published", "updated", "created"),
                 language=_language(entry.get("language")) or feed_lang,
                 authors=authors,
-                description=" ".join((entry.get("summary") or "").split())[:2000] or None,
-                categories=[t.get("term") for t in entry.get("tags", []) if t.get("term")],
+                description=(clean_text(entry.get("summary")) or "")[:2000] or None,
+                categories=[c for c in (clean_text(t.get("term")) for t in entry.get("tags", [])) if c],
             )
         )
     return out

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from w3lib.url import add_or_replace_parameters
 
 from newsbot.discovery.entry import DiscoveredEntry
+from newsbot.storage.text import tidy_text
 
 #: The API's own cap on ``maxrecords``.
 MAX_RECORDS = 250
@@ -245,6 +246,4 @@ def parse_artlist(body: bytes) -> ArtList:
 
 
 def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
+    return tidy_text(value) if isinstance(value, str) else None

@@ -20,6 +20,8 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urlsplit
 
+from newsbot.storage.text import tidy_text
+
 #: The API's own cap on ``limit``.
 MAX_LIMIT = 1000
 #: What a record needs; ``body-html`` is preferred to the markdown ``body`` (structure survives).
@@ -213,7 +215,7 @@ def parse_report(record: dict[str, Any]) -> Report | None:
     return Report(
         id=str(record.get("id") or f.get("id") or ""),
         url=url,
-        title=" ".join(title.split()) if isinstance(title, str) and title.strip() else None,
+        title=tidy_text(title) if isinstance(title, str) else None,
         paragraphs=paragraphs,
         published_at=parse_date(dates.get("original")) or parse_date(dates.get("created")),
         created_at=parse_date(dates.get("created")),

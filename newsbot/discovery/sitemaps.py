@@ -17,6 +17,7 @@ from scrapy.utils.gz import gunzip
 
 from newsbot.discovery.entry import DiscoveredEntry
 from newsbot.extract.fields import parse_datetime
+from newsbot.storage.text import tidy_text
 
 logger = logging.getLogger(__name__)
 
@@ -102,17 +103,17 @@ def _url_entry(node: etree._Element, base: str) -> DiscoveredEntry | None:
     for child in node:
         if _local(child.tag) != "news":
             continue
-        entry.title = " ".join((_child_text(child, "title") or "").split()) or None
+        entry.title = tidy_text(_child_text(child, "title"))
         entry.published_at = parse_datetime(_child_text(child, "publication_date"))
         kw = _child_text(child, "keywords")
         if kw:
-            entry.keywords = [k.strip() for k in kw.split(",") if k.strip()]
+            entry.keywords = [t for t in (tidy_text(k) for k in kw.split(",")) if t]
         for pub in child:
             if _local(pub.tag) == "publication":
                 lang = (_child_text(pub, "language") or "").lower()
                 # Google News uses ISO 639 codes, with zh-cn / zh-tw as the exceptions.
                 entry.language = lang.split("-")[0] if lang else None
-                name = _child_text(pub, "name")
+                name = tidy_text(_child_text(pub, "name"))
                 if name:
                     entry.extra["site_name"] = name
     return entry

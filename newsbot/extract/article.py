@@ -24,6 +24,7 @@ from newsbot.extract.fields import choose_published, choose_title, clean_authors
 from newsbot.extract.metadata import language_code, read_metadata
 from newsbot.extract.parse import parse_html
 from newsbot.extract.result import ExtractedArticle, ExtractionError
+from newsbot.storage.text import tidy_text
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,10 @@ def _pre_clean(tree: HtmlElement, tags: frozenset[str]) -> None:
         if element.tag == "script" and element.get("type") == "application/ld+json":
             continue
         delete_element(element)
+
+
+def _tidy_all(values: list[str]) -> list[str]:
+    return [t for t in map(tidy_text, values) if t]
 
 
 def _parse(html: str) -> HtmlElement:
@@ -102,18 +107,20 @@ def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None)
     # trafilatura prunes the tree it is given: everything above reads it first.
     text = extract_body(tree, html, url)
     ld_article = next((t for t in meta.ld_types if "article" in t or t in ("report", "blogposting")), None)
+    # The record's text fields, tidied here once: the dataset stores them as they are.
+    # (Markup in metadata strings was decoded where they were read, in read_metadata.)
     return ExtractedArticle(
-        title=title,
-        paragraphs=split_paragraphs(text),
-        authors=authors,
+        title=tidy_text(title),
+        paragraphs=_tidy_all(split_paragraphs(text)),
+        authors=_tidy_all(authors),
         published_at=published,
-        description=meta.description or hints.get("description"),
-        site_name=site_names[0] if site_names else None,
+        description=tidy_text(meta.description or hints.get("description")),
+        site_name=tidy_text(site_names[0]) if site_names else None,
         rel_canonical=meta.rel_canonical,
         og_url=meta.og_url,
         language=language_code(meta.html_lang) or language_code(meta.meta_lang) or hints.get("language"),
-        categories=meta.section or list(hints.get("categories", [])),
-        tags=meta.keywords or list(hints.get("tags", [])),
+        categories=_tidy_all(meta.section or list(hints.get("categories", []))),
+        tags=_tidy_all(meta.keywords or list(hints.get("tags", []))),
         page_type=ld_article or meta.og_type,
         is_article_markup=bool(ld_article) or meta.og_type == "article",
         extractor_version=EXTRACTOR_VERSION,

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from lxml.etree import _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
+from trafilatura.xml import xmltotxt
 
 from newsbot.extract.parse import parse_html
 
@@ -53,16 +55,37 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
 FULL_PASS_BELOW_CHARS = 500
 
 
+def body_text(body: _Element | None) -> str | None:
+    """The text of trafilatura's extracted body tree, as the page's reader sees it.
+
+    trafilatura's ``xmltotxt`` HTML-unescapes text that the HTML parser has already decoded: a page
+    showing "&amp;" (``&amp;amp;`` in its source) or "&section" came out as "&" and "§ion". Every
+    ``&`` of the tree's text is escaped first, so that its unescape gives the text back unchanged.
+    """
+    if body is None:
+        return None
+    for element in body.iter():
+        if element.text and "&" in element.text:
+            element.text = element.text.replace("&", "&amp;")
+        if element.tail and "&" in element.tail:
+            element.tail = element.tail.replace("&", "&amp;")
+    return xmltotxt(body, False) or None
+
+
+def _extract(tree: HtmlElement, url: str | None, fast: bool) -> str | None:
+    doc = bare_extraction(tree, url=url, fast=fast, **TRAFILATURA_OPTIONS)
+    return body_text(doc.body) if doc is not None else None
+
+
 def extract_body(tree: HtmlElement, html: str, url: str | None) -> str | None:
     """Body text (paragraphs on lines) of a parsed page; ``tree`` is pruned in the process."""
-    doc = bare_extraction(tree, url=url, fast=True, **TRAFILATURA_OPTIONS)
-    text = doc.text if doc is not None else None
+    text = _extract(tree, url, fast=True)
     if text is None or len(text) < FULL_PASS_BELOW_CHARS:
         fresh = parse_html(html)
         if fresh is not None:
-            full = bare_extraction(fresh, url=url, fast=False, **TRAFILATURA_OPTIONS)
-            if full is not None and full.text and len(full.text) > len(text or ""):
-                text = full.text
+            full = _extract(fresh, url, fast=False)
+            if full and len(full) > len(text or ""):
+                text = full
     return text
 
 

@@ -3,6 +3,11 @@
 trafilatura's own metadata gives the date without the time of day and the title with the
 site-name suffix of ``<title>``; news pages nearly always carry better values in JSON-LD and in
 ``<meta>`` tags, which are read here.
+
+JSON-LD values and ``<meta content>`` attributes are where CMSs leave HTML in a string (``&amp;``
+escaped twice, ``&#8217;`` inside JSON, ``<p>`` in a description): those strings are decoded and
+stripped of tags here, once (:func:`newsbot.storage.text.clean_text`). An element's text content is
+already text and is only tidied.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml.html import HtmlElement
+
+from newsbot.storage.text import clean_text, tidy_text
 
 logger = logging.getLogger(__name__)
 
@@ -60,16 +67,16 @@ class PageMeta:
 
 
 def _text(el: HtmlElement) -> str:
-    return " ".join(el.text_content().split())
+    return tidy_text(el.text_content()) or ""
 
 
 def _meta(tree: HtmlElement) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for el in tree.iterfind(".//meta"):
         key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
-        val = el.get("content")
-        if key and val and val.strip():
-            out.setdefault(key, []).append(" ".join(val.split()))
+        val = clean_text(el.get("content"))
+        if key and val:
+            out.setdefault(key, []).append(val)
     return out
 
 
@@ -110,15 +117,16 @@ def _names(value: Any) -> list[str]:
             out.append(v)
         elif isinstance(v, dict) and isinstance(v.get("name"), str):
             out.append(v["name"])
-    return [" ".join(n.split()) for n in out if n and n.strip()]
+    return [c for c in map(clean_text, out) if c]
 
 
 def _strings(value: Any) -> list[str]:
+    """The strings of a JSON-LD value (a string or a list), decoded from any HTML they carry."""
     if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    return [c for c in (clean_text(v) for v in value if isinstance(v, str)) if c]
 
 
 def read_metadata(tree: HtmlElement) -> PageMeta:
@@ -138,11 +146,11 @@ def read_metadata(tree: HtmlElement) -> PageMeta:
         m.ld_types.extend(types)
         if ld_article is None and _ARTICLE_TYPES.intersection(types):
             ld_article = obj
-        if ld_publisher is None and "website" in types and isinstance(obj.get("name"), str):
-            ld_publisher = obj["name"]
+        if ld_publisher is None and "website" in types and _strings(obj.get("name")):
+            ld_publisher = _strings(obj.get("name"))[0]
     if ld_article is not None:
         for key in ("headline", "name", "alternativeHeadline"):
-            m.titles.extend(" ".join(s.split()) for s in _strings(ld_article.get(key)))
+            m.titles.extend(_strings(ld_article.get(key)))
         m.published.extend(_strings(ld_article.get("datePublished")))
         m.published.extend(_strings(ld_article.get("dateCreated")))
         m.modified.extend(_strings(ld_article.get("dateModified")))
@@ -154,11 +162,12 @@ def read_metadata(tree: HtmlElement) -> PageMeta:
         m.section.extend(_strings(ld_article.get("articleSection")))
         kw = ld_article.get("keywords")
         if isinstance(kw, str):
-            m.keywords.extend(k.strip() for k in kw.split(","))
+            m.keywords.extend(k.strip() for k in (clean_text(kw) or "").split(","))
         else:
             m.keywords.extend(_strings(kw))
-        if isinstance(ld_article.get("description"), str):
-            m.description = " ".join(ld_article["description"].split())
+        descriptions = _strings(ld_article.get("description"))
+        if descriptions:
+            m.description = descriptions[0]
 
     for key in ("og:title", "twitter:title", "title", "dc.title", "sailthru.title"):
         m.titles.extend(meta.get(key, []))

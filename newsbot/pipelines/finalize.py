@@ -27,10 +27,10 @@ class FinalizePipeline:
         a = ItemAdapter(item)
         page = page_of(a, self.plan, "body")
         if page.final_body is None:
-            # A plan without the body stage: it runs here, so the stored body is still clean and
+            # A plan without the body stage: it runs here, so the stored body is still tidied and
             # its hash and count are those of the body that is stored.
             body(page, self.plan)
-        # The body is clean: the stored row keeps it as it is (records.article_row).
+        # The stored row keeps this body as it is (records.article_row converts types only).
         a["body"], a["word_count"], a["content_hash"] = page.final_body, page.word_count, page.content_hash
         a["run_id"] = self.run_id
         if not a.get("canonical_url"):

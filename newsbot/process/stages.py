@@ -19,7 +19,7 @@ from newsbot.extract.result import extract_page
 from newsbot.identify.shingles import normal_hash, normalise_text, signature_input
 from newsbot.process.page import Page
 from newsbot.process.plan import TEMPLATES, Plan, stage
-from newsbot.storage.text import clean_text, count_words
+from newsbot.storage.text import count_words, tidy_text
 
 
 @stage("extract")
@@ -141,9 +141,10 @@ def relevance(page: Page, plan: Plan) -> None:
 
 @stage("body")
 def body(page: Page, plan: Plan) -> None:
-    """The stored body (cleaned once, here), its word count and its content hash."""
+    """The stored body (tidied once, here: the paragraphs are already text), its word count and
+    its content hash."""
     text = page.text
-    page.final_body = clean_text(text, multiline=True) or ""
+    page.final_body = tidy_text(text, multiline=True) or ""
     page.word_count = count_words(page.final_body)
     page.normal = normalise_text(page.final_body)
     page.content_hash = normal_hash(page.normal)
@@ -153,5 +154,5 @@ def body(page: Page, plan: Plan) -> None:
 def shingles(page: Page, plan: Plan) -> None:
     """The shingle hashes of the body's near-duplicate signature (MinHash is done in the main
     process, which holds numpy and the index)."""
-    text = page.final_body if page.final_body is not None else clean_text(page.text, multiline=True) or ""
+    text = page.final_body if page.final_body is not None else tidy_text(page.text, multiline=True) or ""
     page.shingles = signature_input(text, *plan.neardup, normal=page.normal)

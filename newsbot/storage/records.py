@@ -1,4 +1,10 @@
-"""Item → dataset row: only schema columns, typed, and with clean text."""
+"""Item → dataset row: only schema columns, typed.
+
+Nothing here changes a value: URLs are stored exactly as fetched, listed or canonicalised, and text
+exactly as the stage that extracted it cleaned it (:mod:`newsbot.storage.text`). Cleaning text again
+here altered both (``?id=7&section=world`` became ``?id=7§ion=world``, a quoted ``&amp;`` became
+``&``), and the seen-URL memory then no longer knew the fetched URL.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,6 @@ from typing import Any
 from itemadapter import ItemAdapter
 
 from newsbot.storage.schema import ARTICLE_SCHEMA, REJECT_SCHEMA, TS
-from newsbot.storage.text import clean_text
 
 
 def _ts(value: Any) -> datetime | None:
@@ -22,32 +27,26 @@ def _ts(value: Any) -> datetime | None:
 def _strings(values: Any) -> list[str]:
     if not values:
         return []
-    out = []
-    for v in values:
-        c = clean_text(v)
-        if c:
-            out.append(c)
-    return out
+    if isinstance(values, str):
+        return [values]
+    return [str(v) for v in values if v]
+
+
+_LIST = ARTICLE_SCHEMA.field("authors").type
 
 
 def article_row(item: Any) -> dict[str, Any]:
     """The dataset row of an item, with every schema column present."""
     a = ItemAdapter(item)
-    # The body the page's body stage cleaned, hashed and counted is kept as it is (cleaning it
-    # again could change it: ``&amp;amp;`` unescaped twice).
-    page = a.get("page")
-    body_is_clean = page is not None and page.final_body is not None and page.final_body == a.get("body")
     row: dict[str, Any] = {}
     for f in ARTICLE_SCHEMA:
         value = a.get(f.name)
         if f.type == TS:
             value = _ts(value)
-        elif f.type == ARTICLE_SCHEMA.field("authors").type:
+        elif f.type == _LIST:
             value = _strings(value)
         elif f.name == "body":
-            value = (value or "") if body_is_clean else clean_text(value, multiline=True) or ""
-        elif f.type == ARTICLE_SCHEMA.field("title").type and value is not None:
-            value = clean_text(value)
+            value = value or ""
         row[f.name] = value
     return row
 
@@ -57,7 +56,7 @@ def reject_row(**fields: Any) -> dict[str, Any]:
     row["time"] = _ts(row["time"]) or datetime.now(UTC)
     for key in ("url", "source", "reason", "detail", "discovery", "discovered_from", "discovered_url"):
         if row[key] is not None:
-            row[key] = clean_text(str(row[key]))
+            row[key] = str(row[key])
     row["url"] = row["url"] or ""
     row["reason"] = row["reason"] or "unknown"
     return row
