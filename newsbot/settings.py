@@ -19,6 +19,8 @@ NEWSPIDER_MODULE = "newsbot.spiders"
 NEWSBOT_CONTACT = None
 USER_AGENT = f"newsbot/{__version__} (+https://github.com/newsbot-project/newsbot)"
 ROBOTSTXT_OBEY = True
+# Protego on the first 500 KiB of a robots.txt, as Google reads it (newsbot/discovery/robots.py).
+ROBOTSTXT_PARSER = "newsbot.discovery.robots.BoundedProtegoRobotParser"
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 # Each response yields one item (or a batch of requests): Scrapy starts this many tasks per

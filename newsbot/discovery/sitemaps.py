@@ -16,6 +16,7 @@ from lxml import etree
 from scrapy.utils.gz import gunzip
 
 from newsbot.discovery.entry import DiscoveredEntry
+from newsbot.discovery.robots import cut_robots
 from newsbot.extract.fields import parse_datetime
 from newsbot.storage.text import tidy_text
 
@@ -122,10 +123,11 @@ def _url_entry(node: etree._Element, base: str) -> DiscoveredEntry | None:
 def sitemaps_from_robots(body: bytes, base: str, limit: int | None = None) -> list[str]:
     """``Sitemap:`` lines of a robots.txt, as absolute http(s) URLs (others are dropped).
 
-    The first ``limit`` of them if given: reading stops there.
+    The first ``limit`` of them if given: reading stops there. Only the first 500 KiB of the file
+    are read (:data:`newsbot.discovery.robots.MAX_ROBOTS_BYTES`).
     """
     out: list[str] = []
-    for line in body.decode("utf-8", "replace").splitlines():
+    for line in cut_robots(body)[0].decode("utf-8", "replace").splitlines():
         key, _, value = line.partition(":")
         if key.strip().lower() == "sitemap" and value.strip():
             url = urljoin(base, value.strip())
