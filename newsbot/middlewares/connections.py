@@ -20,7 +20,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import Response
 
-
 from newsbot.config.declared import getfloat
 
 
