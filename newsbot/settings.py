@@ -8,6 +8,7 @@ standard Scrapy meaning.
 from __future__ import annotations
 
 from newsbot import __version__
+from newsbot.storage.schema import ARTICLE_COLUMNS
 
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]
@@ -136,6 +137,9 @@ EXTENSIONS = {
 }
 
 FEED_EXPORTERS = {"parquet": "newsbot.storage.exporter.ParquetItemExporter"}
+# -o/-O exports carry the dataset's columns, not the pipeline's working fields (html, hints,
+# paragraphs, ...); set FEED_EXPORT_FIELDS to choose others.
+FEED_EXPORT_FIELDS = list(ARTICLE_COLUMNS)
 FEED_EXPORT_ENCODING = "utf-8"
 
 # --- newsbot ----------------------------------------------------------------------------------
@@ -210,3 +214,5 @@ NEWSBOT_BLOCK_PRIVATE_ADDRESSES = True  # refuse hosts that resolve to private a
 NEWSBOT_ALLOWED_PRIVATE_HOSTS = []  # hosts exempt from that (e.g. an intranet mirror)
 
 LOG_LEVEL = "INFO"
+# one line per reject (newsbot's), not Scrapy's "Dropped:" line with the whole item
+LOG_FORMATTER = "newsbot.logformatter.NewsbotLogFormatter"

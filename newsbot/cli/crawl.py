@@ -27,19 +27,46 @@ logger = logging.getLogger(__name__)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sources", nargs="+", default=[], metavar="ID", help="source ids from the registry")
-    p.add_argument("--feeds", nargs="+", default=[], metavar="URL", help="RSS/Atom feed URLs")
-    p.add_argument("--sitemaps", nargs="+", default=[], metavar="URL", help="sitemap URLs")
-    p.add_argument("--urls", nargs="+", default=[], metavar="URL", help="article URLs")
+    # Repeatable; an empty value (an unset shell variable) is a usage error, not "everything".
+    lists = {"action": "extend", "nargs": "+", "default": []}
+    p.add_argument("--sources", **lists, metavar="ID", help="source ids from the registry (or ID,ID)")
+    p.add_argument("--feeds", **lists, metavar="URL", help="RSS/Atom feed URLs")
+    p.add_argument("--sitemaps", **lists, metavar="URL", help="sitemap URLs")
+    p.add_argument(
+        "--urls",
+        **lists,
+        metavar="URL",
+        help="article URLs, each value one URL (a comma splits only before http(s)://)",
+    )
+    p.add_argument("--urls-file", metavar="FILE", help="article URLs, one a line ('-': standard input)")
     add_common(p)
 
 
 def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--output",
-        "-o",
         metavar="DIR",
         help="dataset root: a directory or s3://bucket/prefix (NEWSBOT_OUTPUT_DIR)",
+    )
+    # As with scrapy crawl: a feed export of the records, besides the dataset (format from the
+    # extension, or FILE:FORMAT; parquet, jsonl, json, csv, xml).
+    p.add_argument(
+        "-o",
+        "--output-file",
+        dest="feeds_append",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also write the records to FILE, appending (Scrapy's -o)",
+    )
+    p.add_argument(
+        "-O",
+        "--overwrite-output-file",
+        dest="feeds_overwrite",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="also write the records to FILE, overwriting it (Scrapy's -O)",
     )
     p.add_argument(
         "--lock-dir",
@@ -84,6 +111,10 @@ class CrawlOptions:
     max_time: float | None = None
     progress: str = "auto"
     lock_dir: str | None = None
+    urls_file: str | None = None
+    #: -o / -O feed exports
+    feeds_append: list[str] = field(default_factory=list)
+    feeds_overwrite: list[str] = field(default_factory=list)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CrawlOptions:
@@ -97,11 +128,42 @@ class CrawlOptions:
             max_time=args.max_time,
             progress=args.progress,
             lock_dir=getattr(args, "lock_dir", None),
+            urls_file=getattr(args, "urls_file", None),
+            feeds_append=getattr(args, "feeds_append", []),
+            feeds_overwrite=getattr(args, "feeds_overwrite", []),
         )
 
-    def spider_kwargs(self) -> dict[str, str]:
-        kw = {"sources": self.sources, "feeds": self.feeds, "sitemaps": self.sitemaps, "urls": self.urls}
-        return {k: ",".join(v) for k, v in kw.items() if v}
+    def spider_kwargs(self) -> dict[str, Any]:
+        """Spider arguments: ids and listing URLs comma-joined as with ``-a``; article URLs as a
+        list, one URL an item (a URL may contain a comma)."""
+        kw: dict[str, Any] = {
+            k: ",".join(v)
+            for k, v in (("sources", self.sources), ("feeds", self.feeds), ("sitemaps", self.sitemaps))
+            if v
+        }
+        if self.urls:
+            kw["urls"] = list(self.urls)
+        return kw
+
+    def read_urls_file(self) -> None:
+        """Add ``--urls-file``'s URLs (one a line, blank lines and ``#`` comments skipped)."""
+        if not self.urls_file:
+            return
+        from newsbot.config.errors import ConfigError
+
+        try:
+            if self.urls_file == "-":
+                text = sys.stdin.read()
+            else:
+                with open(self.urls_file, encoding="utf-8") as f:
+                    text = f.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError("command line", "--urls-file", f"cannot read {self.urls_file}: {exc}") from None
+        lines = [ln.strip() for ln in text.splitlines()]
+        urls = [ln for ln in lines if ln and not ln.startswith("#")]
+        if not urls:
+            raise ConfigError("command line", "--urls-file", f"{self.urls_file} has no URL")
+        self.urls = [*self.urls, *urls]
 
 
 def error(message: str) -> None:
@@ -141,6 +203,19 @@ def build_settings(opts: CrawlOptions, run: str) -> Any:
             raise ConfigError("command line", "--max-time", f"expected seconds > 0, got {opts.max_time:g}")
         settings.set("CLOSESPIDER_TIMEOUT", opts.max_time, priority="cmdline")
     settings.set("NEWSBOT_RUN_ID", run, priority="cmdline")
+    if opts.feeds_append or opts.feeds_overwrite:
+        from scrapy.exceptions import UsageError
+        from scrapy.utils.conf import feed_process_params_from_cli
+
+        from newsbot.config.errors import ConfigError
+
+        try:
+            feeds = feed_process_params_from_cli(
+                settings, opts.feeds_append, overwrite_output=opts.feeds_overwrite
+            )
+        except UsageError as exc:
+            raise ConfigError("command line", "-o/-O", str(exc)) from None
+        settings.set("FEEDS", feeds, priority="cmdline")
     progress = opts.progress == "on" or (opts.progress == "auto" and sys.stderr.isatty())
     settings.set("NEWSBOT_PROGRESS", progress, priority="cmdline")
     if progress and "LOG_LEVEL" not in user:
@@ -207,6 +282,7 @@ def run_crawl(opts: CrawlOptions) -> int:
 
     run = new_run_id()
     try:
+        opts.read_urls_file()
         settings = build_settings(opts, run)
         validate(settings, opts)
         out = output_location(settings)

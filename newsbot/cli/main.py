@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"newsbot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(subparsers={})
     for name, (_, help_text) in COMMANDS.items():
         if name == "sources":
             p = sub.add_parser(name, help=help_text, add_help=False)
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("rest", nargs=argparse.REMAINDER)
             continue
         p = sub.add_parser(name, help=help_text, description=help_text)
+        parser.get_default("subparsers")[name] = p
         importlib.import_module(COMMANDS[name][0]).add_arguments(p)
     return parser
 
@@ -82,7 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(importlib.import_module(BENCHMARKS[args_list[1]]).main(args_list[2:]) or 0)
     parser = build_parser()
     try:
-        args = parser.parse_args(args_list)
+        args, extra = parser.parse_known_args(args_list)
+        if extra:
+            # reported by the subcommand's parser, so the usage shown is the subcommand's
+            args.subparsers.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     if not args.command:
