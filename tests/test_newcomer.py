@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 from pathlib import Path
 
@@ -138,3 +139,138 @@ def test_urls_repeat_keep_commas_and_come_from_a_file_or_stdin(demo_site: Served
     for bad in (str(empty), str(tmp_path / "missing.txt")):
         proc = newsbot("crawl", "--output", str(out), "--urls-file", bad)
         assert proc.returncode == 2 and "--urls-file" in proc.stderr
+
+
+# --- 7. help, pipes, sources check -------------------------------------------------------------
+
+
+def test_sources_and_bench_help_work() -> None:
+    for cmd in (("sources", "--help"), ("bench", "--help")):
+        proc = newsbot(*cmd)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith(f"usage: newsbot {cmd[0]} ")
+
+
+def test_stats_into_head_ends_without_a_traceback(demo_site: ServedSite, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _crawl(demo_site, tmp_path, "--output", str(out), "--sources", "meridian").returncode == 0
+    cmd = " ".join(shlex.quote(c) for c in newsbot_cmd("stats", "--output", str(out)))
+    proc = subprocess.run(
+        ["bash", "-c", f"{cmd} | head -3"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert len(proc.stdout.splitlines()) == 3
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+
+
+def test_sources_check_piped_is_plain_text_and_reads_robots_txt(
+    demo_site: ServedSite, tmp_path: Path
+) -> None:
+    reg = tmp_path / "sources.toml"
+    reg.write_text(
+        f'[[source]]\nid = "kyiv"\nname = "Kyiv"\nhomepage = "{demo_site.url("kyiv")}"\nlanguages = ["uk"]\n'
+        f'sitemaps = ["{demo_site.url("kyiv", "/robots.txt")}"]\n'
+        f'feeds = ["{demo_site.url("kyiv", "/rss.xml")}"]\n'
+        "enabled = true\n",
+        encoding="utf-8",
+    )
+    proc = newsbot("sources", "check", "--sources", str(reg))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "\x1b[" not in proc.stdout and "┃" not in proc.stdout and "│" not in proc.stdout
+    robots = next(ln for ln in proc.stdout.splitlines() if "robots.txt" in ln.split()[2:3][0])
+    assert "robots.txt" in robots.split() and "not well-formed" not in proc.stdout
+    assert proc.stdout.splitlines()[-1] == "2 of 2 addresses OK, 0 failed"
+
+
+def test_sources_check_on_a_terminal_draws_a_table(demo_site: ServedSite, tmp_path: Path) -> None:
+    reg = tmp_path / "sources.toml"
+    reg.write_text(
+        f'[[source]]\nid = "kyiv"\nname = "Kyiv"\nhomepage = "{demo_site.url("kyiv")}"\nlanguages = ["uk"]\n'
+        f'feeds = ["{demo_site.url("kyiv", "/rss.xml")}"]\nenabled = true\n',
+        encoding="utf-8",
+    )
+    output = run_in_pty(newsbot_cmd("sources", "check", "--sources", str(reg)))
+    assert "┃" in output or "│" in output
+    assert "addresses OK" in output and "\x1b[" in output  # a terminal gets colour
+
+
+# --- 12. newsbot extract URL --format ----------------------------------------------------------
+
+
+def test_extract_a_url_as_text_markdown_or_json(demo_site: ServedSite) -> None:
+    page = next(p for p in sorted((demo_site.root / "meridian" / "world").rglob("*.html")))
+    url = demo_site.url("meridian", "/" + str(page.relative_to(demo_site.root / "meridian")))
+    record = json.loads(newsbot("extract", url).stdout)
+    text = newsbot("extract", url, "--format", "text")
+    assert text.returncode == 0 and text.stdout == record["body"].rstrip() + "\n"
+    md = newsbot("extract", url, "--format", "markdown")
+    assert md.returncode == 0 and md.stdout.startswith(f"# {record['title']}\n")
+    assert record["body"].split("\n")[0] in md.stdout
+    assert newsbot("extract", url, "--format", "html").returncode == 2
+
+
+def run_in_pty(cmd: list[str], timeout: float = 120) -> str:
+    """Run ``cmd`` with stdin/stdout/stderr on a pseudo-terminal; everything it wrote."""
+    import os
+    import pty
+    import select
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: on the terminal
+        os.chdir(ROOT)
+        os.execv(cmd[0], cmd)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if ready:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+    finally:
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+# --- 6. a misspelt NEWSBOT_* setting stops the run, naming the nearest known one ------------------
+
+
+def test_a_misspelt_newsbot_setting_names_the_nearest_known_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = newsbot(
+        "crawl", "--output", str(out), "--urls", "http://127.0.0.1:9/x", "-s", "NEWSBOT_BATCHSIZE=10"
+    )
+    assert proc.returncode == 2
+    assert "NEWSBOT_BATCHSIZE" in proc.stderr and "did you mean NEWSBOT_BATCH_SIZE?" in proc.stderr
+    proc = scrapy_crawl("-a", "urls=http://127.0.0.1:9/x", "-s", f"NEWSBOT_OUTPUT_DIR={out}",
+                        "-s", "NEWSBOT_BATCHSIZE=10")  # fmt: skip
+    assert proc.returncode != 0 and "did you mean NEWSBOT_BATCH_SIZE?" in proc.stderr
+    assert not (out / "runs").exists()
+
+
+# --- 11. a truncated feed is a counted listing failure ------------------------------------------
+
+
+def test_a_truncated_feed_is_a_listing_failure(site_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "site" / "cut"
+    root.mkdir(parents=True)
+    (root / "index.html").write_text("<html><body>home</body></html>", encoding="utf-8")
+    (root / "rss.xml").write_bytes(
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Cut</title>'
+        b"<item><title>Shelling near the river</ti"
+    )
+    site = site_server(tmp_path / "site")
+    out = tmp_path / "out"
+    proc = newsbot("crawl", *FAST, "--output", str(out), "--feeds", site.url("cut", "/rss.xml"))
+    assert "not parse completely" in proc.stderr and "WARNING" in proc.stderr, proc.stderr[-3000:]
+    summary = json.loads(next((out / "runs").glob("*.json")).read_text())
+    (source,) = summary["sources"].values()
+    assert source["errors"]["listings"] == 1
+    assert source["status"] == "failed"
+    assert proc.returncode == 4

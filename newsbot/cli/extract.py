@@ -1,4 +1,5 @@
-"""``newsbot extract FILE.html|URL [--url URL]``: one page through extraction and cleaning.
+"""``newsbot extract FILE.html|URL [--url URL] [--format json|text|markdown]``: one page through
+extraction and cleaning (the trafilatura CLI's ``-u URL`` habit: ``--format text`` prints the body).
 
 For tuning rules and debugging a source: prints JSON with the record newsbot would build (title,
 body, metadata, language, relevance) and, under ``removed``, every piece of text a clean stage
@@ -25,6 +26,32 @@ MAX_BYTES = 10 * 1024 * 1024
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("page", metavar="FILE.html|URL", help="a saved page, or an http(s) URL to fetch")
     p.add_argument("--url", help="the page's URL (for a saved file: resolves links, names the source)")
+    p.add_argument(
+        "--format",
+        choices=["json", "text", "markdown"],
+        default="json",
+        help="json: the record and what cleaning removed (default); text: the clean body; "
+        "markdown: title, metadata line and body",
+    )
+
+
+def as_text(result: dict[str, Any]) -> str:
+    return (result.get("body") or "").rstrip() + "\n"
+
+
+def as_markdown(result: dict[str, Any]) -> str:
+    """Title as a heading, one line of byline/date/source, then the body's paragraphs."""
+    meta = [
+        ", ".join(result.get("authors") or []),
+        str(result.get("published_at") or ""),
+        result.get("site_name") or result.get("source") or "",
+        result.get("url") or "",
+    ]
+    lines = [f"# {result['title']}", ""] if result.get("title") else []
+    if any(meta):
+        lines += ["*" + " · ".join(m for m in meta if m) + "*", ""]
+    paragraphs = [p.strip() for p in (result.get("body") or "").split("\n") if p.strip()]
+    return "\n".join(lines + ["\n\n".join(paragraphs)]).rstrip() + "\n"
 
 
 def fetch(url: str) -> tuple[bytes, str, str]:
@@ -166,6 +193,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(f"newsbot: error: cannot read {page}: {exc}\n")
         return exitcodes.USAGE
     result = process_page(body, ctype, url)
-    json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
+    fmt = getattr(args, "format", "json")
+    if fmt == "text":
+        sys.stdout.write(as_text(result))
+    elif fmt == "markdown":
+        sys.stdout.write(as_markdown(result))
+    else:
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2, default=str)
+        sys.stdout.write("\n")
     return exitcodes.OK if result.get("stages", {}).get("extract") == "ok" else exitcodes.ERROR

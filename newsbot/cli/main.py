@@ -57,13 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(subparsers={})
     for name, (_, help_text) in COMMANDS.items():
         if name == "sources":
-            p = sub.add_parser(name, help=help_text, add_help=False)
-            p.add_argument("action", choices=["check"], help="what to do with the registry")
+            p = sub.add_parser(name, help=help_text, description=help_text)
+            p.add_argument(
+                "action", choices=["check"], help="what to do with the registry (check --help: its options)"
+            )
             p.add_argument("rest", nargs=argparse.REMAINDER)
             continue
         if name == "bench":
-            p = sub.add_parser(name, help=help_text, add_help=False)
-            p.add_argument("benchmark", choices=list(BENCHMARKS), help="which benchmark")
+            p = sub.add_parser(name, help=help_text, description=help_text)
+            p.add_argument(
+                "benchmark", choices=list(BENCHMARKS), help="which benchmark (NAME --help: its options)"
+            )
             p.add_argument("rest", nargs=argparse.REMAINDER)
             continue
         p = sub.add_parser(name, help=help_text, description=help_text)
@@ -100,9 +104,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exitcodes.INTERRUPTED
 
 
+def _main_closing_pipes() -> int:
+    """:func:`main`, quiet when the reader of stdout goes away (``newsbot stats | head -3``)."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the failed flush at exit once more: point stdout at /dev/null.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a process ended by a broken pipe
+    return code
+
+
 def entry() -> None:
-    sys.exit(main())
+    sys.exit(_main_closing_pipes())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_main_closing_pipes())

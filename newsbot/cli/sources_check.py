@@ -29,6 +29,7 @@ from newsbot import __version__
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
 from newsbot.config.sources import Source, load_sources
+from newsbot.discovery.sitemaps import sitemaps_from_robots
 
 DEFAULT_USER_AGENT = f"newsbot/{__version__} sources-check (+https://github.com/newsbot-project/newsbot)"
 MAX_BYTES = 50 * 1024 * 1024  # the sitemap protocol caps an uncompressed file at 50 MB
@@ -113,7 +114,14 @@ def check_url(source: str, kind: str, url: str, timeout: float, user_agent: str)
             encoding = resp.headers.get("Content-Encoding")
         if len(body) > MAX_BYTES:
             raise ValueError(f"larger than {MAX_BYTES // (1024 * 1024)} MB")
-        fmt, entries = parse_document(_decompress(body, encoding))
+        body = _decompress(body, encoding)
+        if url.split("?", 1)[0].endswith("/robots.txt"):
+            # a robots.txt source: the crawler reads its Sitemap: lines, and so does the check
+            fmt, entries = "robots.txt", len(sitemaps_from_robots(body, url))
+            if not entries:
+                raise ValueError("robots.txt lists no Sitemap: line")
+        else:
+            fmt, entries = parse_document(body)
     except HTTPError as exc:
         return SourceCheck(
             source,
@@ -152,7 +160,22 @@ def check_sources(
 
 
 def render(results: Sequence[SourceCheck], console: Console | None = None) -> None:
-    """Print the results as a table, then one summary line."""
+    """Print the results as a table, then one summary line: a rich table on a terminal (or the
+    console given), plain aligned text otherwise (cron mail, pipes, files), as ``newsbot stats``."""
+    failed = sum(not r.ok for r in results)
+    line = f"{len(results) - failed} of {len(results)} addresses OK, {failed} failed"
+    if console is None and not sys.stdout.isatty():
+        from newsbot.cli.tables import TableData, render_plain
+
+        rows = [
+            (r.source, r.kind, r.url, r.status, r.content_type, r.format, r.entries if r.ok else None,
+             f"{r.elapsed:.2f}s", r.error or "")
+            for r in results
+        ]  # fmt: skip
+        columns = ("source", "kind", "url", "status", "content type", "format", "entries", "time", "error")
+        render_plain([TableData("newsbot sources check", columns, rows, frozenset({3, 6, 7}))], sys.stdout)
+        print(line)
+        return
     console = console or Console()
     table = Table(title="newsbot sources check", show_lines=False)
     table.add_column("source", style="bold", no_wrap=True)
@@ -178,8 +201,7 @@ def render(results: Sequence[SourceCheck], console: Console | None = None) -> No
             f"[red]{r.error}[/]" if r.error else "",
         )
     console.print(table)
-    failed = sum(not r.ok for r in results)
-    console.print(f"{len(results) - failed} of {len(results)} addresses OK, {failed} failed")
+    console.print(line)
 
 
 def _select(sources: list[Source], only: str | None, include_disabled: bool, where: str) -> list[Source]:

@@ -124,4 +124,9 @@ def parse_feed(body: bytes, url: str) -> list[DiscoveredEntry]:
                 categories=[c for c in (clean_text(t.get("term")) for t in entry.get("tags", [])) if c],
             )
         )
+    if not out and parsed.bozo:
+        # A body cut off mid-entry (a truncated download, a server that died while writing) gives
+        # feedparser's loose parser entries without links: nothing usable, and not "empty".
+        reason = str(parsed.get("bozo_exception") or "parse error")
+        raise FeedError(f"no usable entry in a feed that does not parse completely: {reason[:200]}")
     return out

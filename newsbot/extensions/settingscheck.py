@@ -9,6 +9,7 @@ built, before the spider opens.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import logging
 from collections.abc import Callable
@@ -156,8 +157,26 @@ def _checks() -> dict[str, Callable[[Any], str | None]]:
 CHECKS = _checks()
 
 
+def known_newsbot_settings() -> frozenset[str]:
+    """Every ``NEWSBOT_*`` name newsbot reads: each is declared once in :mod:`newsbot.settings`."""
+    from newsbot import settings as defaults
+
+    return frozenset(n for n in vars(defaults) if n.startswith("NEWSBOT_"))
+
+
+def check_names(settings: BaseSettings) -> None:
+    """An unknown ``NEWSBOT_*`` name is a typo (``NEWSBOT_BATCHSIZE``): nothing would read it, and
+    the run would go on with the default. Name the nearest known one."""
+    known = known_newsbot_settings()
+    for name in sorted(n for n in settings.attributes if n.startswith("NEWSBOT_") and n not in known):
+        near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {near[0]}?" if near else ""
+        raise ConfigError(_where(settings, name), name, f"unknown newsbot setting{hint}")
+
+
 def check_settings(settings: BaseSettings) -> None:
     """Raise :class:`ConfigError` for the first setting that cannot work."""
+    check_names(settings)
     for name, check in CHECKS.items():
         value = settings.get(name)
         if value is None or value == "":
