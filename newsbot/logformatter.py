@@ -23,7 +23,7 @@ class NewsbotLogFormatter(LogFormatter):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> NewsbotLogFormatter:
-        return cls(rejects_logged=crawler.settings.getbool("NEWSBOT_REJECTS_ENABLED", True))
+        return cls(rejects_logged=crawler.settings.getbool("NEWSBOT_REJECTS_ENABLED"))
 
     def dropped(  # type: ignore[override]
         self, item: Any, exception: BaseException, response: Any, spider: Any

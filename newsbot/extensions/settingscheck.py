@@ -165,7 +165,7 @@ def known_newsbot_settings() -> frozenset[str]:
 
 
 def check_names(settings: BaseSettings) -> None:
-    """An unknown ``NEWSBOT_*`` name is a typo (``NEWSBOT_BATCHSIZE``): nothing would read it, and
+    """An unknown ``NEWSBOT_*`` name is a typo (BATCHSIZE for BATCH_SIZE): nothing would read it, and
     the run would go on with the default. Name the nearest known one."""
     known = known_newsbot_settings()
     for name in sorted(n for n in settings.attributes if n.startswith("NEWSBOT_") and n not in known):
