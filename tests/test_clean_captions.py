@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trafilatura.utils import load_html
 
-from newsbot.extract.body import extract_body, split_paragraphs
+from newsbot.extract.body import extract_body
 
 PARAGRAPHS = [
     "Shells struck the main livestock market in El Fasher on Sunday morning, killing at least 19 "
@@ -43,7 +43,7 @@ def test_captions_pruned_drop_cap_paragraph_kept() -> None:
     html = page()
     tree = load_html(html)
     assert tree is not None
-    paras = split_paragraphs(extract_body(tree, html, "https://example.invalid/sudan/el-fasher"))
+    paras = extract_body(tree, html, "https://example.invalid/sudan/el-fasher").paragraphs
     # The headline comes along (the duplicates stage removes it); no caption does.
     assert paras[-len(PARAGRAPHS) :] == PARAGRAPHS
     assert not set(CAPTIONS) & set(paras)

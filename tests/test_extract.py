@@ -8,7 +8,7 @@ import pytest
 from trafilatura.utils import load_html
 
 from newsbot.extract.article import extract_article
-from newsbot.extract.body import extract_body, split_paragraphs
+from newsbot.extract.body import extract_body
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted((ROOT / "tests" / "corpora" / "cleaning").glob("*.html")) + sorted(
@@ -26,7 +26,7 @@ def test_pre_cleaning_keeps_trafilaturas_body(page: Path) -> None:
     is the one trafilatura finds in the whole page."""
     html = page.read_text(encoding="utf-8", errors="replace")
     url = f"https://example.org/{page.name}"
-    whole = split_paragraphs(extract_body(load_html(html), html, url))
+    whole = extract_body(load_html(html), html, url).paragraphs
     assert extract_article(html, url).paragraphs == whole
 
 

@@ -31,13 +31,15 @@ from urllib.parse import urlsplit
 import trafilatura
 
 from newsbot.bench.aeb import load_aeb, score
+from newsbot.bench.evalpages import LineScore, SnippetScore, by_group, half, load_eval
 from newsbot.clean import clean_paragraphs
 from newsbot.clean.quality import assess
 from newsbot.clean.rules import RuleSet, default_ruleset
+from newsbot.clean.structure import extract_structured, link_share
 from newsbot.clean.templates import TemplateLearner
 from newsbot.clean.text import normalise, strip_quotes
 from newsbot.config.paths import project_root
-from newsbot.extract import ExtractionError, extract_article
+from newsbot.extract import ExtractionError
 
 logger = logging.getLogger(__name__)
 
@@ -60,46 +62,75 @@ class Outcome:
     removed: list[tuple[str, str]]
     reject: str | None
     title: str | None
+    language: str | None = None
+
+
+@dataclass
+class _Staged:
+    page: Page
+    extracted: list[str]
+    paragraphs: list[str]
+    removed: list[tuple[str, str]]
+    page_type: str | None
+    title: str | None
+    is_article: bool
+    language: str | None = None
+    link_share: float | None = None
 
 
 def run_pipeline(pages: Sequence[Page], rules: RuleSet) -> list[Outcome]:
     """Extraction and every clean stage, templates learned per source over all its pages first
     (what the pipeline's warm-up buffer does for the first articles of a source)."""
-    staged: list[tuple[Page, list[str], list[str], list[tuple[str, str]], str | None, str | None, bool]] = []
+    staged: list[_Staged] = []
     learner = TemplateLearner()
+    paths: Counter[str] = Counter()
     for page in pages:
         try:
-            art = extract_article(page.html, page.url)
+            art, structure = extract_structured(page.html, page.url, None)
         except ExtractionError as exc:
-            staged.append((page, [], [], [], exc.reason, None, False))
+            staged.append(_Staged(page, [], [], [], exc.reason, None, False))
             continue
+        paths[art.extraction_path] += 1
         res = clean_paragraphs(
             art.paragraphs, title=art.title, description=art.description, rules=rules, authors=art.authors
         )
         learner.observe(page.source, res.paragraphs, page.url)
         staged.append(
-            (
+            _Staged(
                 page,
-                art.paragraphs,
+                # what extraction gave: the structure stage's removals are the clean stages' too
+                art.paragraphs + [text for _, text in structure.removed],
                 res.paragraphs,
-                res.removed,
+                structure.removed + res.removed,
                 art.page_type,
                 art.title,
                 art.is_article_markup,
+                art.language,
+                link_share(art.blocks),
             )
         )
     out: list[Outcome] = []
-    for page, extracted, paragraphs, removed, page_type, title, is_article in staged:
-        if not extracted and page_type and not title:
-            out.append(Outcome([], [], [], page_type, None))  # extraction error code
+    for st in staged:
+        if not st.extracted and st.page_type and not st.title:
+            out.append(Outcome([], [], [], st.page_type, None))  # extraction error code
             continue
-        tpl = learner.strip(page.source, paragraphs)
-        removed = removed + [("templates", t) for t in tpl.removed]
+        tpl = learner.strip(st.page.source, st.paragraphs)
+        removed = st.removed + [("templates", t) for t in tpl.removed]
         reject = assess(
-            tpl.paragraphs, title=title, page_type=page_type, removed=removed, is_article=is_article
+            tpl.paragraphs,
+            title=st.title,
+            page_type=st.page_type,
+            removed=removed,
+            is_article=st.is_article,
+            link_share=st.link_share,
         )
-        out.append(Outcome(extracted, tpl.paragraphs, removed, reject, title))
+        out.append(Outcome(st.extracted, tpl.paragraphs, removed, reject, st.title, _lang(st.language)))
+    logger.info("Extraction paths: %s", dict(paths))
     return out
+
+
+def _lang(declared: str | None) -> str:
+    return (declared or "und").split("-")[0].lower() or "und"
 
 
 # --- labelled corpus ------------------------------------------------------------------------------
@@ -192,32 +223,102 @@ def corpus_report(pages: Sequence[Page], rules: RuleSet, verbose: bool = False) 
 # --- aeb-dev --------------------------------------------------------------------------------------
 
 
-def aeb_report(directory: Path | None, rules: RuleSet, verbose: bool = False) -> dict[str, float]:
+#: A language gets its own line in the reports when it has at least this many pages.
+MIN_LANGUAGE_PAGES = 20
+
+
+def _groups(keys: Sequence[str], langs: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """(label, page indexes): all pages, the two fixed halves, then each language with enough pages."""
+    groups = [("all", list(range(len(keys))))]
+    groups += [(f"half {h}", [i for i, k in enumerate(keys) if half(k) == h]) for h in "ab"]
+    groups += [
+        (lang, [i for i, g in enumerate(langs) if g == lang]) for lang in by_group(langs, MIN_LANGUAGE_PAGES)
+    ]
+    return groups
+
+
+def aeb_report(directory: Path | None, rules: RuleSet, verbose: bool = False) -> list[str]:
+    """The benchmark's metric plus residue lines and lost prose paragraphs, newsbot next to bare
+    trafilatura, for all pages, each half and each language with enough pages."""
     aeb = load_aeb(directory)
     pages = [Page(p.id, p.url, urlsplit(p.url).netloc, p.html) for p in aeb]
     t0 = time.perf_counter()
     outcomes = run_pipeline(pages, rules)
     t_pipe = time.perf_counter() - t0
     t0 = time.perf_counter()
-    bare = [trafilatura.extract(p.html, include_comments=False) or "" for p in aeb]
+    bare = [trafilatura.extract(p.html, url=p.url, include_comments=False) or "" for p in aeb]
     t_bare = time.perf_counter() - t0
     preds = ["" if oc.reject else "\n".join(oc.kept) for oc in outcomes]
-    s_pipe = score(zip(preds, (p.truth for p in aeb), strict=True))
-    s_bare = score(zip(bare, (p.truth for p in aeb), strict=True))
+    langs = [oc.language or "und" for oc in outcomes]
+    lines = [
+        f"aeb-dev: {len(aeb)} pages; newsbot {len(aeb) / t_pipe:.1f} pages/s (extract+clean), "
+        f"trafilatura {len(aeb) / t_bare:.1f} pages/s; newsbot rejected "
+        f"{sum(1 for oc in outcomes if oc.reject)}",
+        f"  {'':10} {'pages':>5}  {'newsbot P/R/F1':<22} residue lost   "
+        f"{'trafilatura P/R/F1':<22} residue lost",
+    ]
+    for label, idx in _groups([p.id for p in aeb], langs):
+        row = f"  {label:10} {len(idx):5}"
+        for texts in (preds, bare):
+            sc = score((texts[i], aeb[i].truth) for i in idx)
+            ls = LineScore()
+            for i in idx:
+                ls.add(texts[i], aeb[i].truth)
+            row += f"  {sc.precision:.3f} {sc.recall:.3f} {sc.f1:.4f} {ls.residue:7} {ls.lost:4}  "
+        lines.append(row.rstrip())
     if verbose:
         _explain_aeb(aeb, outcomes)
-    return {
-        "pages": len(aeb),
-        "pipeline_precision": s_pipe.precision,
-        "pipeline_recall": s_pipe.recall,
-        "pipeline_f1": s_pipe.f1,
-        "pipeline_pages_per_s": len(aeb) / t_pipe,
-        "bare_precision": s_bare.precision,
-        "bare_recall": s_bare.recall,
-        "bare_f1": s_bare.f1,
-        "bare_pages_per_s": len(aeb) / t_bare,
-        "rejected": sum(1 for oc in outcomes if oc.reject),
-    }
+        for page, pred in zip(aeb, preds, strict=True):
+            ls = LineScore()
+            ls.add(pred, page.truth)
+            for line in ls.residue_lines:
+                print(f"  [{page.id[:10]}] RESIDUE: {line[:140]}")
+            for line in ls.lost_lines:
+                print(f"  [{page.id[:10]}] MISSING: {line[:140]}")
+    return lines
+
+
+def eval_report(directory: Path, rules: RuleSet, verbose: bool = False) -> list[str]:
+    """trafilatura-eval's snippets, newsbot next to bare ``trafilatura.extract(html, url=url,
+    include_comments=False)``, for all pages, each half and each language with enough pages."""
+    evp = load_eval(directory)
+    pages = [Page(p.file, p.url, urlsplit(p.url).netloc, p.html) for p in evp]
+    t0 = time.perf_counter()
+    outcomes = run_pipeline(pages, rules)
+    t_pipe = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    bare = [trafilatura.extract(p.html, url=p.url, include_comments=False) or "" for p in evp]
+    t_bare = time.perf_counter() - t0
+    preds = ["" if oc.reject else "\n".join(oc.kept) for oc in outcomes]
+    langs = [oc.language or "und" for oc in outcomes]
+    lines = [
+        f"trafilatura-eval: {len(evp)} pages; newsbot {len(evp) / t_pipe:.1f} pages/s (extract+clean), "
+        f"trafilatura {len(evp) / t_bare:.1f} pages/s; newsbot rejected "
+        f"{sum(1 for oc in outcomes if oc.reject)}",
+        f"  {'':10} {'pages':>5}  {'newsbot: F1':<11} with found/missing, without left  "
+        f"{'trafilatura: F1':<15} with found/missing, without left",
+    ]
+    for label, idx in _groups([p.file for p in evp], langs):
+        row = f"  {label:10} {len(idx):5}"
+        for texts in (preds, bare):
+            sc = SnippetScore()
+            for i in idx:
+                sc.add(evp[i], texts[i])
+            row += (
+                f"  {sc.f1:.4f} {sc.with_found:5} / {sc.with_missing:4}, {sc.without_left:4} left" + " " * 11
+            )
+        lines.append(row.rstrip())
+    if verbose:
+        sc = SnippetScore()
+        for page, pred, oc in zip(evp, preds, outcomes, strict=True):
+            sc.add(page, pred)
+            if oc.reject:
+                print(f"  [{page.file}] REJECTED {oc.reject}")
+        for file, snip in sc.missing:
+            print(f"  [{file}] MISSING: {snip[:140]}")
+        for file, snip in sc.left:
+            print(f"  [{file}] LEFT: {snip[:140]}")
+    return lines
 
 
 def _explain_aeb(aeb: Sequence[object], outcomes: Sequence[Outcome]) -> None:
@@ -255,8 +356,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     root = project_root()
     parser.add_argument("--corpus", type=Path, default=root / "tests" / "corpora" / "cleaning")
     parser.add_argument("--aeb", type=Path, default=root / ".." / "shared" / "aeb-dev")
+    parser.add_argument("--eval", type=Path, default=root / ".." / "shared" / "trafilatura-eval")
     parser.add_argument("--dirty", type=Path, default=root / "tests" / "data" / "dirty-record.txt")
-    parser.add_argument("--skip", action="append", default=[], choices=["corpus", "aeb", "dirty"])
+    parser.add_argument("--skip", action="append", default=[], choices=["corpus", "aeb", "eval", "dirty"])
     parser.add_argument("-v", "--verbose", action="store_true", help="list losses and residue")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -279,14 +381,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "articles rejected={articles_rejected}".format(**rep)
             )
     if "aeb" not in args.skip and args.aeb.is_dir():
-        rep = aeb_report(args.aeb, rules, args.verbose)
-        print(
-            "aeb-dev: {pages} pages\n"
-            "  pipeline:   P={pipeline_precision:.4f} R={pipeline_recall:.4f} F1={pipeline_f1:.4f} "
-            "{pipeline_pages_per_s:.1f} pages/s (extract+clean; rejected {rejected})\n"
-            "  trafilatura: P={bare_precision:.4f} R={bare_recall:.4f} F1={bare_f1:.4f} "
-            "{bare_pages_per_s:.1f} pages/s (extract(html, include_comments=False))".format(**rep)
-        )
+        print("\n".join(aeb_report(args.aeb, rules, args.verbose)))
+    if "eval" not in args.skip and args.eval.is_dir():
+        print("\n".join(eval_report(args.eval, rules, args.verbose)))
     return status
 
 

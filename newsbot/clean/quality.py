@@ -58,6 +58,8 @@ class QualityConfig:
     listing_min_lines: int = 8
     listing_short_words: int = 10
     listing_short_share: float = 0.7
+    #: ... and, when the page's links are known, at least this share of them mostly links
+    listing_link_share: float = 0.5
     #: a page with this many words of prose in long paragraphs is an article whatever else it has
     prose_words: int = 150
     video_max_words: int = 120
@@ -91,8 +93,13 @@ def assess(
     is_article: bool = False,
     url: str | None = None,
     config: QualityConfig | None = None,
+    link_share: float | None = None,
 ) -> str | None:
-    """``None`` for an article, else a reject reason code (see the module docstring)."""
+    """``None`` for an article, else a reject reason code (see the module docstring).
+
+    ``link_share`` is the share of the body's lines that are mostly link text, when extraction
+    knew the page's links (:func:`newsbot.clean.structure.link_share`): a page of short lines that
+    are not links (a recipe, a table of facts, a poem) is not a listing."""
     cfg = config or QualityConfig()
     text = "\n".join(paragraphs)
     if not text.strip():
@@ -124,6 +131,7 @@ def assess(
         and long_words < prose_needed
         and sum(1 for c in lines if c <= cfg.listing_short_words) >= cfg.listing_short_share * len(lines)
         and not _has_sentences(paragraphs)
+        and (link_share is None or link_share >= cfg.listing_link_share)
     ):
         return "not_article:listing"
     if n_words < cfg.min_words:

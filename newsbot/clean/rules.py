@@ -184,11 +184,18 @@ class RuleSet:
     def apply(self, paragraphs: Iterable[str]) -> RulesResult:
         kept: list[str] = []
         removed: list[tuple[str, str]] = []
+        label = False  # the paragraph before was a "Read more:" label alone
         for para in paragraphs:
             text = fold_space(para)
             if not text:
                 continue
+            if label and _is_headline(text):
+                # the label's link text, on a line of its own: "Read more:" / "<headline>"
+                removed.append(("read_more", para))
+                label = False
+                continue
             category = self.match_line(text)
+            label = category == "read_more" and text.endswith(":")
             if category:
                 removed.append((category, para))
                 continue
@@ -225,6 +232,15 @@ class RuleSet:
             if not changed or not text:
                 break
         return text
+
+
+#: A headline: a line of fewer words than this that does not end like a sentence.
+HEADLINE_WORDS = 15
+_SENTENCE_END = (".", "!", "?", "。", "؟", '"', "”", "»")
+
+
+def _is_headline(text: str) -> bool:
+    return len(text.split()) < HEADLINE_WORDS and not text.endswith(_SENTENCE_END)
 
 
 class _Candidates:

@@ -19,7 +19,7 @@ from trafilatura.metadata import extract_author
 from trafilatura.settings import MANUALLY_CLEANED
 from trafilatura.xml import delete_element
 
-from newsbot.extract.body import extract_body, split_paragraphs
+from newsbot.extract.body import expected_chars, extract_body
 from newsbot.extract.fields import choose_published, choose_title, clean_authors
 from newsbot.extract.metadata import language_code, read_metadata
 from newsbot.extract.parse import parse_html
@@ -73,11 +73,19 @@ def _parse(html: str) -> HtmlElement:
 __all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "ExtractionError", "extract_article"]
 
 
-def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None) -> ExtractedArticle:
+def _p_chars(tree: HtmlElement) -> int:
+    # The text of the page's paragraphs: what its body holds at most, chrome paragraphs included.
+    return sum(len(t) for p in tree.iter("p") for t in p.itertext())
+
+
+def extract_article(
+    html: str, url: str, hints: Mapping[str, Any] | None = None, recall: bool = False
+) -> ExtractedArticle:
     """Extract headline, body paragraphs and metadata from one decoded page.
 
     ``hints`` is what discovery knew before the fetch (feed or sitemap title, date, language,
-    authors); it fills fields the page does not state.
+    authors); it fills fields the page does not state. ``recall`` extracts the body in
+    trafilatura's recall mode: the second try for a page whose cleaned body came out too short.
     """
     hints = hints or {}
     if not html or not html.strip():
@@ -105,13 +113,14 @@ def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None)
         authors = clean_authors(list(hints["authors"]), site_names)
     _pre_clean(tree, PRE_CLEANED & MAY_HOLD_BYLINE)
     # trafilatura prunes the tree it is given: everything above reads it first.
-    text = extract_body(tree, html, url)
+    expected = expected_chars(meta.body_chars, _p_chars(tree))
+    body = extract_body(tree, html, url, expected, recall=recall)
     ld_article = next((t for t in meta.ld_types if "article" in t or t in ("report", "blogposting")), None)
     # The record's text fields, tidied here once: the dataset stores them as they are.
     # (Markup in metadata strings was decoded where they were read, in read_metadata.)
     return ExtractedArticle(
         title=tidy_text(title),
-        paragraphs=_tidy_all(split_paragraphs(text)),
+        paragraphs=_tidy_all(body.paragraphs),
         authors=_tidy_all(authors),
         published_at=published,
         description=tidy_text(meta.description or hints.get("description")),
@@ -124,4 +133,6 @@ def extract_article(html: str, url: str, hints: Mapping[str, Any] | None = None)
         page_type=ld_article or meta.og_type,
         is_article_markup=bool(ld_article) or meta.og_type == "article",
         extractor_version=EXTRACTOR_VERSION,
+        blocks=body.blocks,
+        extraction_path="recall" if recall else body.path,
     )

@@ -1,7 +1,17 @@
-"""The article body, by trafilatura, as a list of paragraphs."""
+"""The article body, by trafilatura, as paragraphs with what the page's structure says about each.
+
+Extraction is recall-first: trafilatura runs in its balanced mode (``favor_precision`` cut leads
+and stopped articles at an ad slot or an embed), its fast pass first and the full one only when
+the fast one looks short (:func:`suspect`), and the clean stages (:mod:`newsbot.clean.structure`
+first) remove what is not article. Every paragraph comes with a
+:class:`~newsbot.extract.result.Block`: the element it was kept as, how much of it is link text
+and how many of its links go to other pages of the same site.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml.etree import _Element
@@ -9,7 +19,9 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 
+from newsbot.extract.links import LinkFacts, link_index, text_key
 from newsbot.extract.parse import parse_html
+from newsbot.extract.result import Block
 
 
 def _class_token(token: str) -> str:
@@ -35,7 +47,9 @@ CAPTION_XPATHS = [
 #: record would depend on the pages that came before it; duplicated text is removed per document
 #: by the clean stage instead. ``with_metadata`` is off: newsbot reads the metadata itself from
 #: structured data (:mod:`newsbot.extract.metadata`), and trafilatura's own pass costs ~9 ms a
-#: page, as much as the body.
+#: page, as much as the body. ``include_links`` keeps ``<ref target>`` in the tree for the block
+#: facts; the text is the same. ``favor_precision`` is off: it dropped standfirsts and cut bodies
+#: at the first ad slot (see the module docstring).
 TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_comments": False,
     "include_tables": True,
@@ -43,50 +57,117 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_links": False,
     "deduplicate": False,
     "with_metadata": False,
-    # Measured on aeb-dev with the whole clean stage (python -m newsbot.bench.cleaning):
-    # favor_precision F1 0.969 vs 0.963 by default.
-    "favor_precision": True,
+    "favor_precision": False,
     "prune_xpath": CAPTION_XPATHS,
 }
+#: The second try when cleaning left too little of a page (:func:`newsbot.clean.stages`).
+RECALL_OPTIONS: dict[str, Any] = {**TRAFILATURA_OPTIONS, "favor_precision": False, "favor_recall": True}
 
 #: ``fast=True`` skips trafilatura's comparison with its fallback extractors (readability, jusText)
-#: and halves the time. On aeb-dev it loses one page out of 88, where the fast pass finds almost
-#: nothing; a page whose fast pass yields less than this many characters gets the full pass.
+#: and halves the time. The full pass runs only when the fast one looks short: under this many
+#: characters, or under :data:`SUSPECT_SHARE` of what the page itself suggests the body holds
+#: (its JSON-LD ``articleBody``, the text of its ``<p>`` elements).
 FULL_PASS_BELOW_CHARS = 500
+#: Measured with ``newsbot bench cleaning``: on trafilatura-eval 5 required snippets more are
+#: found, on aeb-dev nothing changes, and ~8% of pages get the full pass (always running it
+#: would find 19 more snippets for +50% time).
+SUSPECT_SHARE = 0.6
+#: The text of a page's ``<p>`` elements includes its chrome paragraphs: counted at this share.
+P_TEXT_SHARE = 0.4
+
+_KINDS = {"p": "p", "head": "head", "quote": "quote", "list": "item", "table": "row"}
 
 
-def body_text(body: _Element | None) -> str | None:
-    """The text of trafilatura's extracted body tree, as the page's reader sees it.
+@dataclass
+class Body:
+    paragraphs: list[str] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    #: ``fast`` or ``full``: which trafilatura pass the body is from
+    path: str = "fast"
 
-    trafilatura's ``xmltotxt`` HTML-unescapes text that the HTML parser has already decoded: a page
-    showing "&amp;" (``&amp;amp;`` in its source) or "&section" came out as "&" and "§ion". Every
-    ``&`` of the tree's text is escaped first, so that its unescape gives the text back unchanged.
-    """
+    @property
+    def chars(self) -> int:
+        return sum(b.chars for b in self.blocks)
+
+
+def _units(child: _Element) -> list[tuple[str, _Element]]:
+    """(kind, element) of a top-level body element: a list's items and a table's rows each."""
+    kind = _KINDS.get(child.tag, "other")
+    if kind == "item":
+        return [(kind, item) for item in child if item.tag == "item"] or [(kind, child)]
+    if kind == "row":
+        rows = list(child.iter("row"))
+        return [(kind, row) for row in rows] or [(kind, child)]
+    return [(kind, child)]
+
+
+def body_blocks(body: _Element | None, links: Mapping[str, LinkFacts] | None = None) -> Body:
+    """Paragraphs of trafilatura's body tree, one :class:`Block` each; ``links`` is the page's
+    :func:`~newsbot.extract.links.link_index`."""
+    out = Body()
     if body is None:
-        return None
+        return out
+    links = links or {}
+    # trafilatura's xmltotxt HTML-unescapes text the parser already decoded ("&amp;amp;" on the
+    # page came out as "&"): every "&" is escaped first so that its unescape gives it back.
     for element in body.iter():
         if element.text and "&" in element.text:
             element.text = element.text.replace("&", "&amp;")
         if element.tail and "&" in element.tail:
             element.tail = element.tail.replace("&", "&amp;")
-    return xmltotxt(body, False) or None
+    for group, child in enumerate(body):
+        for kind, unit in _units(child):
+            text = xmltotxt(unit, False)
+            lines = [p for p in (" ".join(line.split()) for line in text.splitlines()) if p]
+            whole = links.get(text_key(text)) if len(lines) > 1 else None
+            for line in lines:
+                key = text_key(line[2:] if kind == "item" and line.startswith("- ") else line)
+                facts = links.get(key) or whole
+                out.paragraphs.append(line)
+                if facts is None:
+                    out.blocks.append(Block(kind, group, len(key)))
+                else:
+                    link_chars = min(len(key), facts.link_chars)
+                    out.blocks.append(Block(kind, group, len(key), link_chars, facts.links, facts.site_links))
+    return out
 
 
-def _extract(tree: HtmlElement, url: str | None, fast: bool) -> str | None:
-    doc = bare_extraction(tree, url=url, fast=fast, **TRAFILATURA_OPTIONS)
-    return body_text(doc.body) if doc is not None else None
+def _extract(
+    tree: HtmlElement, url: str | None, fast: bool, options: dict[str, Any], links: Mapping[str, LinkFacts]
+) -> Body:
+    doc = bare_extraction(tree, url=url, fast=fast, **options)
+    return body_blocks(doc.body if doc is not None else None, links)
 
 
-def extract_body(tree: HtmlElement, html: str, url: str | None) -> str | None:
-    """Body text (paragraphs on lines) of a parsed page; ``tree`` is pruned in the process."""
-    text = _extract(tree, url, fast=True)
-    if text is None or len(text) < FULL_PASS_BELOW_CHARS:
+def expected_chars(ld_body_chars: int, p_chars: int) -> int:
+    """What a page suggests its body holds: its JSON-LD ``articleBody``, or a share of its
+    ``<p>`` text (see :data:`P_TEXT_SHARE`)."""
+    return max(ld_body_chars, int(P_TEXT_SHARE * p_chars))
+
+
+def suspect(chars: int, expected: int) -> bool:
+    """Is a fast pass of ``chars`` characters short of a page expected to hold ``expected``?"""
+    return chars < FULL_PASS_BELOW_CHARS or chars < SUSPECT_SHARE * expected
+
+
+def extract_body(
+    tree: HtmlElement, html: str, url: str | None, expected_chars: int = 0, recall: bool = False
+) -> Body:
+    """Body paragraphs and blocks of a parsed page; ``tree`` is pruned in the process.
+
+    ``expected_chars`` is what the page suggests its body holds; ``recall`` uses trafilatura's
+    ``favor_recall`` (the retry when cleaning left too little)."""
+    options = RECALL_OPTIONS if recall else TRAFILATURA_OPTIONS
+    links = link_index(tree, url)
+    body = _extract(tree, url, True, options, links)
+    if suspect(body.chars, expected_chars):
         fresh = parse_html(html)
         if fresh is not None:
-            full = _extract(fresh, url, fast=False)
-            if full and len(full) > len(text or ""):
-                text = full
-    return text
+            full = _extract(fresh, url, False, options, links)
+            if full.chars > body.chars:
+                full.path = "full"
+                body = full
+    return body
 
 
 def split_paragraphs(text: str | None) -> list[str]:

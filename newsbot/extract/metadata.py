@@ -64,6 +64,8 @@ class PageMeta:
     keywords: list[str] = field(default_factory=list)
     section: list[str] = field(default_factory=list)
     amphtml: str | None = None
+    #: length of the JSON-LD ``articleBody``, when the page states one: what a body should hold
+    body_chars: int = 0
 
 
 def _text(el: HtmlElement) -> str:
@@ -168,6 +170,8 @@ def read_metadata(tree: HtmlElement) -> PageMeta:
         descriptions = _strings(ld_article.get("description"))
         if descriptions:
             m.description = descriptions[0]
+        if isinstance(ld_article.get("articleBody"), str):
+            m.body_chars = len(" ".join(ld_article["articleBody"].split()))
 
     for key in ("og:title", "twitter:title", "title", "dc.title", "sailthru.title"):
         m.titles.extend(meta.get(key, []))

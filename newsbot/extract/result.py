@@ -23,6 +23,29 @@ class ExtractionError(Exception):
         return (ExtractionError, (self.reason, self.detail))
 
 
+@dataclass(frozen=True, slots=True)
+class Block:
+    """What the page's structure says about one body paragraph (see :mod:`newsbot.extract.body`).
+
+    ``kind`` is the element trafilatura kept it as: ``p``, ``head`` (a heading), ``item`` (a list
+    item), ``quote``, ``row`` (a table row) or ``other``; ``group`` numbers the body's top-level
+    elements, so the items of one list share it. ``chars`` counts the paragraph's characters,
+    ``link_chars`` those inside links; ``links`` counts its links and ``site_links`` those to
+    other pages of the page's own site (a teaser of a sibling article, a section).
+    """
+
+    kind: str
+    group: int
+    chars: int
+    link_chars: int = 0
+    links: int = 0
+    site_links: int = 0
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.chars if self.chars else 0.0
+
+
 @dataclass
 class ExtractedArticle:
     title: str | None = None
@@ -39,9 +62,13 @@ class ExtractedArticle:
     page_type: str | None = None  # og:type or the JSON-LD article type, lower case
     is_article_markup: bool = False  # the page declares itself an article
     extractor_version: str | None = None
+    #: one per paragraph (empty when the paragraphs did not come from a page's tree)
+    blocks: list[Block] = field(default_factory=list)
+    #: how the body was extracted: ``fast``, ``full`` (the fast pass looked short) or ``recall``
+    extraction_path: str = "fast"
 
 
-def extract_page(html: str, url: str, hints: dict | None = None) -> ExtractedArticle:
+def extract_page(html: str, url: str, hints: dict | None = None, recall: bool = False) -> ExtractedArticle:
     """:func:`newsbot.extract.article.extract_article`, importing it on first use.
 
     This is the function pipelines hand to worker processes: pickling it does not import
@@ -49,4 +76,4 @@ def extract_page(html: str, url: str, hints: dict | None = None) -> ExtractedArt
     """
     from newsbot.extract.article import extract_article
 
-    return extract_article(html, url, hints)
+    return extract_article(html, url, hints, recall)

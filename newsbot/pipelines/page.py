@@ -150,7 +150,13 @@ class PagePipeline:
             for kind in dup:
                 inc(f"newsbot/clean/{kind}")
         for kind, _ in page.removed:
-            if kind.startswith("rules/"):
+            if kind.startswith(("rules/", "structure/")):
                 inc(f"newsbot/clean/{kind}")
+        if page.article is not None:
+            # which trafilatura pass the body is from: fast, full (the fast one looked short) or
+            # recall (what the structure stage left was too little)
+            inc(f"newsbot/extract/path/{page.article.extraction_path}")
+            if page.article.extraction_path != "fast":
+                logger.debug("Body of %s from the %s extraction pass", page.url, page.article.extraction_path)
         if "rules" in page.changed:
             inc("newsbot/clean/rules/items_changed")

@@ -11,11 +11,11 @@ from __future__ import annotations
 from newsbot.clean.duplicates import remove_duplicates
 from newsbot.clean.quality import assess
 from newsbot.clean.rules import apply_rules, cached_rules
+from newsbot.clean.structure import extract_structured, link_share
 from newsbot.clean.templates import line_facts
 from newsbot.enrich.language import UNDETERMINED, detect_language, iso639_1, sample_text
 from newsbot.enrich.relevance import score_with_lexicon
 from newsbot.extract.decode import decode_html
-from newsbot.extract.result import extract_page
 from newsbot.identify.shingles import normal_hash, normalise_text, signature_input
 from newsbot.process.page import Page
 from newsbot.process.plan import TEMPLATES, Plan, stage
@@ -24,13 +24,17 @@ from newsbot.storage.text import count_words, tidy_text
 
 @stage("extract")
 def extract(page: Page, plan: Plan) -> None:
-    """Decode the page and extract headline, paragraphs and metadata (raises ExtractionError)."""
+    """Decode the page, extract headline, paragraphs and metadata (raises ExtractionError) and
+    remove what the page's structure shows is not article (:mod:`newsbot.clean.structure`)."""
     if page.html is None:
         return  # a record that arrived with its text
     html = page.html
     if isinstance(html, bytes):
         html = decode_html(html, page.content_type)[1]
-    art = extract_page(html, page.url, page.hints)
+    # the structure stage runs with extraction: it needs the page's block facts, which only
+    # extraction has, and a too-short result is extracted again in recall mode
+    art, structure = extract_structured(html, page.url, page.hints)
+    page.removed.extend(structure.removed)
     page.html = None
     page.article = art
     page.title = art.title
@@ -106,6 +110,7 @@ def quality(page: Page, plan: Plan) -> None:
         is_article=art.is_article_markup if art else bool(hints.get("is_article_markup")),
         url=page.url,
         config=plan.quality,
+        link_share=link_share(art.blocks) if art else None,
     )
     page.stopped = page.quality is not None
 
