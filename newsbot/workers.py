@@ -7,10 +7,12 @@ arguments and results, no shared state) to the crawl's runner and ``await`` the 
     result = await get_runner(crawler).run(extract_article, html, url, hints)
 
 ``NEWSBOT_WORKERS`` sets the pool size (default: one per core; ``0`` runs inline, in the reactor
-thread). ``NEWSBOT_WORKER_TIMEOUT`` bounds one call: a pathological page fails alone with
-:class:`WorkerTimeout`, and the pool is replaced so the stuck process does not hold a slot.
-In-flight calls are capped (``NEWSBOT_WORKER_MAX_PENDING``, default 8 per worker) so a fast
-downloader cannot pile thousands of pages into the pool's queue and memory.
+thread). Workers ignore Ctrl-C and die with the crawl, even a SIGKILLed one
+(:mod:`newsbot.worker_setup`); the pool is shut down in a thread when the spider closes, so the
+reactor never waits on process joins. ``NEWSBOT_WORKER_TIMEOUT`` bounds one call: a
+pathological page fails alone with :class:`WorkerTimeout`, and the pool is replaced so the stuck
+process does not hold a slot. In-flight calls are capped (``NEWSBOT_WORKER_MAX_PENDING``, default
+8 per worker) so a fast downloader cannot pile thousands of pages into the pool's queue and memory.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ import asyncio
 import logging
 import multiprocessing
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, Protocol, TypeVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
-from twisted.internet import threads
+from twisted.internet import defer, threads
 
 from newsbot.config.declared import getfloat, getint
 from newsbot.process.page import Page
@@ -51,6 +56,8 @@ class Runner(Protocol):
 
     def close(self) -> None: ...
 
+    async def aclose(self) -> None: ...
+
 
 class InlineRunner:
     """Runs the function in the calling thread (``NEWSBOT_WORKERS=0``, tests, one-off tools)."""
@@ -67,6 +74,28 @@ class InlineRunner:
 
     def close(self) -> None:
         pass
+
+    async def aclose(self) -> None:
+        pass
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """SIGINT blocked in this thread while it spawns workers.
+
+    A child inherits the signal mask across fork and exec, so a Ctrl-C that arrives while a
+    worker's interpreter starts (before :func:`~newsbot.worker_setup.warm_up` ignores SIGINT) is
+    no ``KeyboardInterrupt`` traceback in it. For the parent nothing is lost: a SIGINT arriving
+    meanwhile stays pending and is handled when the mask is restored.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
@@ -93,6 +122,7 @@ class ProcessPoolRunner:
         self._ctx = multiprocessing.get_context("spawn")
         self._pool = self._new_pool()
         self._slots: asyncio.Semaphore | None = None
+        self._closed = False
         self.replaced = 0
 
     def _new_pool(self) -> ProcessPoolExecutor:
@@ -101,11 +131,13 @@ class ProcessPoolRunner:
         pool replacing a broken one, before the next page's timeout runs), not when a page is
         waiting. The pool starts a process per call it cannot hand to an idle one, so one trivial
         call per worker starts them all."""
+        # The parent's pid: a worker exits when its parent is no longer this process.
         pool = ProcessPoolExecutor(
-            self.workers, mp_context=self._ctx, initializer=warm_up, initargs=(self.plan,)
+            self.workers, mp_context=self._ctx, initializer=warm_up, initargs=(self.plan, os.getpid())
         )
-        for _ in range(self.workers):
-            pool.submit(os.getpid)
+        with _sigint_blocked():  # the submits spawn the processes
+            for _ in range(self.workers):
+                pool.submit(os.getpid)
         return pool
 
     async def _await(self, fut: Future[T]) -> T:
@@ -118,6 +150,9 @@ class ProcessPoolRunner:
         return await self.run(run_installed, page, finish)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._closed:
+            # A late call after the spider closed (a spider_closed handler): not worth a new pool.
+            return fn(*args)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_pending) if is_asyncio_reactor_installed() else None
         if self._slots is None:
@@ -155,9 +190,32 @@ class ProcessPoolRunner:
         _kill_pool(pool)
 
     def close(self) -> None:
-        # Not waiting: joining processes that are still starting blocked the reactor past the
-        # download handler's disconnect timeout at the end of a short crawl.
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        """Blocking shutdown, for callers without a reactor (tests, benchmarks)."""
+        self._closed = True
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    async def aclose(self) -> None:
+        """Shut the pool down without blocking the reactor.
+
+        Joining the workers takes as long as their current call (on a loaded machine, seconds for
+        one still importing its modules). Done in the reactor thread, that stall made overdue
+        timers fire late, in the wrong order: Scrapy's HTTP download handler, closing at the same
+        time, then fired its Deferred twice (``AlreadyCalledError`` after "Spider closed").
+        Workers still busy after ``NEWSBOT_WORKER_TIMEOUT`` are killed.
+        """
+        if self._closed:
+            return
+        self._closed = True
+        pool = self._pool
+        from twisted.internet import reactor
+
+        d = threads.deferToThread(pool.shutdown, wait=True, cancel_futures=True)
+        d.addTimeout(self.timeout, reactor)
+        try:
+            await maybe_deferred_to_future(d)
+        except defer.TimeoutError:
+            logger.warning("Worker processes still busy %gs after the crawl: killing them", self.timeout)
+            _kill_pool(pool)
 
 
 def _reactor_running() -> bool:
@@ -197,5 +255,8 @@ def get_runner(crawler: Crawler) -> Runner:
             )
             logger.info("Extraction runs in %d worker processes", n)
         crawler._newsbot_runner = runner  # type: ignore[attr-defined]
-        crawler.signals.connect(runner.close, signal=signals.engine_stopped, weak=False)
+        # spider_closed: every item has been processed by then. engine_stopped too, for a crawl
+        # whose spider never opened (aclose runs once).
+        crawler.signals.connect(runner.aclose, signal=signals.spider_closed, weak=False)
+        crawler.signals.connect(runner.aclose, signal=signals.engine_stopped, weak=False)
     return runner

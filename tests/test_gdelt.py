@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -260,3 +263,23 @@ def test_retry_delay() -> None:
     assert retry_delay(None, 2, 5.0, 300.0) == 20.0
     assert retry_delay(None, 10, 5.0, 300.0) == 300.0
     assert retry_delay(b"Wed, 21 Oct 2015 07:28:00 GMT", 0, 5.0, 300.0) == 0.0  # a date in the past
+
+
+def test_worker_processes_close_without_disturbing_the_shutdown_on_a_busy_machine(stub, tmp_path) -> None:
+    """The pool used to be joined in the reactor thread: with the cores busy (the workers still
+    starting up when the short run ends), the stall made Scrapy's download-handler close fire its
+    Deferred twice, ``[twisted] CRITICAL ... AlreadyCalledError`` after "Spider closed"."""
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
+    try:
+        for n in range(2):
+            proc = crawl(
+                stub, tmp_path / f"out{n}", *WINDOW, "-a", "slice=12h", "-a", "query=malformed",
+                "-s", "NEWSBOT_WORKERS=2",
+            )  # fmt: skip
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            after_close = proc.stderr[proc.stderr.index("Spider closed") :]
+            assert "Traceback" not in proc.stderr and "CRITICAL" not in proc.stderr, after_close[:3000]
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
