@@ -112,6 +112,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's own decodes every page in the main process to read its first 4,096 characters
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsbot.middlewares.metarefresh.HeadMetaRefreshMiddleware": 580,
+    # last before the downloader: once the crawl is stopping, no request is sent
+    "newsbot.middlewares.stopping.StopFetching": 1000,
 }
 DOWNLOAD_HANDLERS = {
     # idle keep-alive connections closed after NEWSBOT_IDLE_CONNECTION_TIMEOUT, not Twisted's 240 s

@@ -6,3 +6,18 @@ from __future__ import annotations
 #: network failure). Arguments: ``url``, ``source``, ``reason``, ``detail``, ``http_status``,
 #: ``discovery``, ``discovered_from``, ``discovered_url``.
 page_rejected = object()
+
+#: Sent once when the crawl is asked to stop (a first SIGINT/SIGTERM, :mod:`newsbot.cli.shutdown`),
+#: before the engine closes the spider: no request may start from now on
+#: (:class:`newsbot.middlewares.stopping.StopFetching`). Argument: ``signame``.
+stop_requested = object()
+
+#: Sent when the crawl must stop at once (a second signal), just before the reactor stops: the
+#: engine will not close the spider, so whoever holds extracted rows writes them now and the run
+#: summary is written last (it connects when the spider opens, after every pipeline). Argument:
+#: ``signame``.
+stop_now = object()
+
+#: Sent when a write to the dataset failed (a full disk, a read-only mount): the run stops with
+#: ``newsbot.cli.exitcodes.WRITE_FAILED``. Arguments: ``path``, ``error``.
+write_failed = object()

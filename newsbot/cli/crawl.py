@@ -248,6 +248,8 @@ def validate(settings: Any, opts: CrawlOptions) -> None:
 
 
 def exit_code(summary: dict[str, Any] | None, signum: int | None) -> int:
+    if summary is not None and summary.get("write_failed"):
+        return exitcodes.WRITE_FAILED  # before a signal: rows were lost, that matters most
     if signum is not None:
         return exitcodes.for_signal(signum)
     if summary is None:
@@ -315,28 +317,20 @@ def run_crawl(opts: CrawlOptions) -> int:
 def _run_locked(settings: Any, opts: CrawlOptions, out: Location, run: str) -> int:
     from scrapy.crawler import CrawlerProcess
 
+    from newsbot.cli.shutdown import install_after_startup
     from newsbot.config.errors import ConfigError
     from newsbot.extensions.outputlock import LockHeld
 
-    received: list[int] = []
-
-    class Process(CrawlerProcess):
-        """Remembers which signal stopped the crawl, for the exit status and the summary."""
-
-        def _signal_shutdown(self, signum: int, frame: Any) -> None:
-            received.append(signum)
-            import signal as _signal
-
-            for crawler in self.crawlers:
-                crawler.stats.set_value("newsbot/shutdown_signal", _signal.Signals(signum).name)
-            super()._signal_shutdown(signum, frame)
-
-    process = Process(settings)
+    process = CrawlerProcess(settings)
     crawler = process.create_crawler("news")
     failures: list[Any] = []
-    d = process.crawl(crawler, **opts.spider_kwargs())
+    d = process.crawl(crawler, **opts.spider_kwargs())  # installs the reactor
     d.addErrback(failures.append)
-    process.start()
+    shutdown = install_after_startup(process)
+    # Our handlers instead of Scrapy's (newsbot.cli.shutdown): the first signal also stops requests
+    # queued in the downloader, the second still writes what was extracted and the summary.
+    process.start(install_signal_handlers=False)
+    received = shutdown.received
     if failures:
         exc = failures[0].value
         if isinstance(exc, ConfigError):
@@ -353,8 +347,14 @@ def _run_locked(settings: Any, opts: CrawlOptions, out: Location, run: str) -> i
         summary = json.loads(path.read_bytes().decode("utf-8"))
     except (OSError, ValueError) as exc:
         error(f"no run summary at {path}: {exc}")
+        failed = crawler.stats.get_value("newsbot/write_failed")
+        if failed:  # the disk that refused the records refused the summary too
+            error(f"a write to the dataset failed: {failed}")
+            return exitcodes.WRITE_FAILED
         return exitcodes.ERROR
     _report(summary, path)
+    if summary.get("write_failed"):
+        error(f"a write to the dataset failed, the run stopped: {summary['write_failed']}")
     return exit_code(summary, received[0] if received else None)
 
 

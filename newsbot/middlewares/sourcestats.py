@@ -13,6 +13,8 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.statscollectors import StatsCollector
 
+from newsbot.middlewares.stopping import StoppedBeforeFetch
+
 
 class SourceStatsMiddleware:
     def __init__(self, stats: StatsCollector) -> None:
@@ -39,6 +41,8 @@ class SourceStatsMiddleware:
         return response
 
     def process_exception(self, request: Request, exception: Exception) -> None:
+        if isinstance(exception, StoppedBeforeFetch):
+            return  # never sent: not a download error of the source
         prefix = self._prefix(request)
         if prefix:
             self.stats.inc_value(f"{prefix}/download_errors/{type(exception).__name__}")

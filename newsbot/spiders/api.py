@@ -16,6 +16,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsbot.config.declared import getfloat, getint
+from newsbot.middlewares.stopping import stopped_before_fetch
 from newsbot.spiders.base import NewsbotSpider, failure_reason
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class ApiSpider(NewsbotSpider):
 
     def api_call_failed(self, failure: Failure) -> Iterator[Request]:
         """A network failure of an API call: counted, retried a few times, then skipped."""
+        if stopped_before_fetch(failure):
+            return
         request = failure.request  # type: ignore[attr-defined]
         reason, detail, _ = failure_reason(failure)
         attempt = request.meta.get("newsbot_api_attempt", 0)

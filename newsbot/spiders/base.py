@@ -29,6 +29,7 @@ from newsbot.discovery.backlog import Backlog
 from newsbot.discovery.entry import DiscoveredEntry
 from newsbot.items import ArticleItem
 from newsbot.middlewares.connections import ResponseTooLarge
+from newsbot.middlewares.stopping import stopped_before_fetch
 
 logger = logging.getLogger(__name__)
 
@@ -291,12 +292,16 @@ class NewsbotSpider(Spider):
         )
 
     def article_failed(self, failure: Failure) -> None:
+        if stopped_before_fetch(failure):
+            return  # never sent: the next run lists it again
         request = failure.request  # type: ignore[attr-defined]
         reason, detail, status = failure_reason(failure)
         self._reject(request.url, request.meta, reason, detail, status)
 
     def source_failed(self, failure: Failure) -> None:
         """Errback of feed and sitemap requests: counted per source and rejected, never fatal."""
+        if stopped_before_fetch(failure):
+            return
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta.get("newsbot_source")
         reason, detail, status = failure_reason(failure)

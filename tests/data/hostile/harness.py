@@ -50,6 +50,11 @@ def set_delay(base: str, seconds: float) -> None:
     urlopen(f"{base}/control/delay/{seconds}", timeout=5).read()
 
 
+def article_requests(base: str) -> int:
+    """How many article requests the hostile server has received."""
+    return int(urlopen(f"{base}/control/articles", timeout=5).read())
+
+
 def newsbot_cmd(*args: str) -> list[str]:
     return [sys.executable, "-m", "newsbot.cli.main", *args]
 
@@ -58,9 +63,13 @@ def newsbot(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str
     return subprocess.run(newsbot_cmd(*args), cwd=ROOT, capture_output=True, text=True, timeout=timeout)
 
 
-def start_newsbot(*args: str, log: Path) -> subprocess.Popen[bytes]:
+def start_newsbot(*args: str, log: Path, new_session: bool = False) -> subprocess.Popen[bytes]:
+    """``newsbot ARGS`` in the background; ``new_session``: in its own process group, as a
+    terminal runs a command (Ctrl-C then signals the group: the crawl and its workers)."""
     with log.open("wb") as fh:
-        return subprocess.Popen(newsbot_cmd(*args), cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            newsbot_cmd(*args), cwd=ROOT, stdout=fh, stderr=subprocess.STDOUT, start_new_session=new_session
+        )
 
 
 def read_articles(out: Path) -> pa.Table:

@@ -6,6 +6,7 @@ listening and serves until stdin closes or SIGTERM. Stdlib only. Routes:
 ``/feed.xml?n=N``             RSS feed of ``/article/<i>`` for i in 0..N-1
 ``/article/<i>``              an English article page, delayed by the current delay
 ``/control/delay/<seconds>``  set that delay (the crash tests slow the site down, then speed it up)
+``/control/articles``         how many ``/article/`` requests have arrived so far (a number)
 ``/page/<name>``              a page from ``pages/`` with the headers in ``pages.toml``
 ``/slow``                     sleeps 30 s before answering (DOWNLOAD_TIMEOUT)
 ``/empty``, ``/pdf``, ``/pdf-as-html``, ``/binary-as-html``, ``/huge``, ``/gzip-bomb``
@@ -46,7 +47,8 @@ PARAGRAPHS = [
     "a hospital and the main water pumping station, leaving much of the district without water.",
 ]
 
-STATE = {"delay": 0.0}
+STATE = {"delay": 0.0, "articles": 0}
+_COUNT_LOCK = threading.Lock()
 
 
 def article_html(i: int) -> bytes:
@@ -113,8 +115,12 @@ class Handler(BaseHTTPRequestHandler):
                 200, feed(base, [f"{base}/article/{i}" for i in range(n)]), "application/rss+xml"
             )
         if path.startswith("/article/"):
+            with _COUNT_LOCK:
+                STATE["articles"] += 1
             time.sleep(STATE["delay"])
             return self.send(200, article_html(int(path.rsplit("/", 1)[1])))
+        if path == "/control/articles":
+            return self.send(200, str(STATE["articles"]).encode(), "text/plain")
         if path.startswith("/control/delay/"):
             STATE["delay"] = float(path.rsplit("/", 1)[1])
             return self.send(200, b"ok", "text/plain")
