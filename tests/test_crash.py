@@ -95,7 +95,7 @@ def test_sigterm_and_sigint_stop_cleanly_and_keep_what_was_crawled(tmp_path: Pat
         set_delay(base, 0.25)
         proc = start_newsbot(
             "crawl", "--output", str(out), *SLOW,
-            "-s", "NEWSBOT_FLUSH_INTERVAL=0", "-s", "NEWSBOT_SUMMARY_INTERVAL=0.2",
+            "-s", "NEWSBOT_FLUSH_INTERVAL=0.3", "-s", "NEWSBOT_SUMMARY_INTERVAL=0.2",
             "--feeds", f"{base}/feed.xml?n={N}",
             log=tmp_path / "crawl.log",
         )  # fmt: skip

@@ -16,6 +16,9 @@ ALL_SOURCES_FAILED = 4
 #: The crawl stopped early for a reason other than finishing or its time budget
 #: (memory limit, error count, ...); what was crawled until then is stored.
 STOPPED_EARLY = 5
+#: A write to the dataset failed (full disk, read-only or vanished mount): the run stopped at
+#: once. Rows not written are not counted in the summary and are fetched again by the next run.
+WRITE_FAILED = 6
 #: Stopped by SIGINT (Ctrl-C) / SIGTERM (systemd, kill); what was crawled is stored.
 INTERRUPTED = 128 + signal.SIGINT  # 130
 TERMINATED = 128 + signal.SIGTERM  # 143

@@ -2,10 +2,12 @@
 
 Written when the spider opens (``"finish_reason": null``: a file that stays like that belongs to a
 run that was killed), refreshed every ``NEWSBOT_SUMMARY_INTERVAL`` seconds, and written for the
-last time when the engine stops, after the store's final flush. Everything in it comes from
-Scrapy stats: the spider, store and rejects writer count under ``newsbot/source/<id>/...``,
+last time when the engine stops, after the store's final flush (or, after a second Ctrl-C, just
+before the reactor stops, after the store wrote what it held). Everything in it comes from
+Scrapy stats: the spider, store and rejects writer count under ``newsbot/source/<id>/...``
+(records, near-duplicates and rejects once they are on disk),
 :class:`~newsbot.middlewares.sourcestats.SourceStatsMiddleware` adds requests, responses and
-download errors, and this extension counts stored near-duplicates.
+download errors.
 """
 
 from __future__ import annotations
@@ -14,16 +16,17 @@ import json
 import logging
 import platform
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import scrapy
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsbot import __version__
+from newsbot import signals as nb_signals
 from newsbot.config.declared import getbool, getfloat
 from newsbot.run import run_id
 from newsbot.storage.location import Location, output_location
@@ -99,6 +102,8 @@ def build_summary(stats: dict[str, Any], *, run: str, spider: str, reason: str |
         "elapsed_seconds": round((now - start).total_seconds(), 3) if isinstance(start, datetime) else None,
         "finish_reason": reason,
         "shutdown_signal": stats.get("newsbot/shutdown_signal"),
+        # the first failed dataset write ("DIR/articles: [Errno 28] No space left on device")
+        "write_failed": stats.get("newsbot/write_failed"),
         "all_sources_failed": bool(active) and len(failed) == len(active),
         "failed_sources": failed,
         "totals": {
@@ -111,6 +116,7 @@ def build_summary(stats: dict[str, Any], *, run: str, spider: str, reason: str |
             "blocked_address": stats.get("newsbot/blocked_address", 0),
             "listing_errors": stats.get("newsbot/discovery/errors", 0),
             "log_errors": stats.get("log_count/ERROR", 0),
+            "write_errors": stats.get("newsbot/write_errors", 0),
         },
         "sources": sources,
         # the main thread's longest stall (newsbot.extensions.reactorlag)
@@ -125,6 +131,13 @@ def build_summary(stats: dict[str, Any], *, run: str, spider: str, reason: str |
             "python": platform.python_version(),
         },
     }
+
+
+#: Space kept aside for the last summary (``DIR/runs/.space-reserve``, hidden from readers): when
+#: the disk fills up, the records that did not fit are lost, but the summary saying so is
+#: written. Released only when a summary write fails for want of space, and at the end.
+RESERVE_BYTES = 256 * 1024
+RESERVE_NAME = ".space-reserve"
 
 
 def write_summary(location: Location, name: str, summary: dict[str, Any]) -> None:
@@ -144,12 +157,15 @@ class RunSummary:
         self.name = f"{self.run_id}.json"
         self.path = self.location.uri_of(self.name)
         self.interval = getfloat(crawler.settings, "NEWSBOT_SUMMARY_INTERVAL")
+        # An object store does not fill up: the reserve is for local disks.
+        self.reserve: Path | None = None
+        if self.location.is_local:
+            self.reserve = self.location.local_path / RESERVE_NAME
         self.reason: str | None = None
         self._timer: task.LoopingCall | None = None
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
-        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunSummary:
@@ -157,26 +173,55 @@ class RunSummary:
             raise NotConfigured
         return cls(crawler)
 
-    def item_scraped(self, item: Any) -> None:
-        a = ItemAdapter(item)
-        if a.get("duplicate_of"):
-            self.stats.inc_value("newsbot/stored_duplicates")
-            if a.get("source"):
-                self.stats.inc_value(f"{SOURCE_PREFIX}{a['source']}/stored_duplicates")
-
     def summary(self) -> dict[str, Any]:
         return build_summary(
             self.stats.get_stats(), run=self.run_id, spider=self.crawler.spidercls.name, reason=self.reason
         )
 
-    def write(self) -> None:
+    def write(self, final: bool = False) -> None:
+        summary = self.summary()
         try:
-            write_summary(self.location, self.name, self.summary())
+            write_summary(self.location, self.name, summary)
+            return
+        except OSError as exc:
+            # Only the last summary may use the reserve: an interim one would leave it to the
+            # store, and the last summary would then find no room.
+            if not (final and self._release_reserve()):
+                logger.error("Cannot write the run summary %s: %s", self.path, exc)
+                return
+        try:
+            write_summary(self.location, self.name, summary)
         except OSError as exc:
             logger.error("Cannot write the run summary %s: %s", self.path, exc)
 
+    def _reserve_space(self) -> None:
+        reserve = self.reserve
+        if reserve is None:
+            return
+        try:
+            with reserve.open("wb") as fh:
+                fh.write(b"\0" * RESERVE_BYTES)  # written, not truncated: the blocks are allocated
+        except OSError:
+            reserve.unlink(missing_ok=True)  # no room even for that: the summary takes its chance
+
+    def _drop_reserve(self) -> None:
+        if self.reserve is not None:
+            self.reserve.unlink(missing_ok=True)
+
+    def _release_reserve(self) -> bool:
+        reserve = self.reserve
+        if reserve is None or not reserve.exists():
+            return False
+        reserve.unlink(missing_ok=True)
+        logger.warning("The disk is full: released the space kept for the run summary")
+        return True
+
     def spider_opened(self) -> None:
+        # Connected now, not in __init__: the pipelines (created after the extensions) have
+        # connected theirs, so on a second signal the rows are written before the summary is.
+        self.crawler.signals.connect(self.stop_now, signal=nb_signals.stop_now)
         self.write()
+        self._reserve_space()
         if self.interval > 0:
             self._timer = task.LoopingCall(self.write)
             self._timer.start(self.interval, now=False)
@@ -186,9 +231,18 @@ class RunSummary:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
 
+    def stop_now(self, **_: Any) -> None:
+        """A second signal: the engine will not stop; this is the last summary."""
+        self.reason = self.reason or "shutdown"
+        if self._timer is not None and self._timer.running:
+            self._timer.stop()
+        self.write(final=True)
+        self._drop_reserve()
+
     def engine_stopped(self) -> None:
         # After every spider_closed handler, the store's final flush included.
         if self.reason is None:
             self.reason = self.stats.get_value("finish_reason") or "unknown"
-        self.write()
+        self.write(final=True)
+        self._drop_reserve()
         logger.info("Run summary: %s", self.path)

@@ -39,7 +39,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newsbot.config.declared import getbool, getfloat, getint
 from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
 from newsbot.identify.dataset import dataset_files
-from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex
+from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex, UnreadableState
 from newsbot.identify.seen import get_seen
 from newsbot.identify.shingles import content_hash
 from newsbot.pipelines.page import page_of
@@ -47,6 +47,7 @@ from newsbot.process.build import build_plan
 from newsbot.process.stages import shingles
 from newsbot.run import state_location
 from newsbot.storage.location import LocatedFile, Location, output_location
+from newsbot.storage.quarantine import quarantine
 from newsbot.storage.text import count_words
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,9 @@ def load_index(state_path: LocatedFile, data_dir: Location, params: NearDupParam
     if saved_at is not None:
         try:
             index = NearDuplicateIndex.load(state_path, params)
+        except UnreadableState as exc:
+            quarantine(state_path, str(exc))  # kept for a look, out of the way of the next run
+            logger.warning("Rebuilding the near-duplicate index from the dataset")
         except ValueError as exc:
             logger.warning("Rebuilding the near-duplicate index: %s", exc)
         else:
@@ -147,7 +151,10 @@ class NearDuplicatePipeline:
 
     def save(self) -> None:
         if isinstance(self.index, NearDuplicateIndex):
-            self.index.save(self.state_path)
+            try:
+                self.index.save(self.state_path)
+            except OSError as exc:  # a cache: the next run catches up from the dataset
+                logger.warning("Could not save the near-duplicate index %s: %s", self.state_path, exc)
         self._since_save = 0
 
     async def process_item(self, item: Any) -> Any:

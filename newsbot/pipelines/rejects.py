@@ -20,6 +20,7 @@ from twisted.internet import task
 
 from newsbot import signals as nb_signals
 from newsbot.config.declared import getbool, getfloat
+from newsbot.pipelines.store import stop_on_write_failure
 from newsbot.run import run_id
 from newsbot.storage.location import output_location
 from newsbot.storage.parquet import PartitionedWriter
@@ -41,6 +42,7 @@ class RejectsWriter:
         settings = crawler.settings
         if not getbool(settings, "NEWSBOT_REJECTS_ENABLED"):
             raise NotConfigured
+        self.crawler = crawler
         self.stats = crawler.stats
         self.run_id = run_id(crawler)
         self.writer = PartitionedWriter(
@@ -48,6 +50,7 @@ class RejectsWriter:
             REJECT_SCHEMA,
             partition_by_fetch_date,
             file_prefix=f"rejects-{self.run_id}",
+            on_written=self._count,
         )
         self.flush_interval = getfloat(settings, "NEWSBOT_FLUSH_INTERVAL")
         self._timer: task.LoopingCall | None = None
@@ -56,6 +59,7 @@ class RejectsWriter:
         crawler.signals.connect(self.request_dropped, signal=signals.request_dropped)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.flush, signal=nb_signals.stop_now)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RejectsWriter:
@@ -107,16 +111,24 @@ class RejectsWriter:
         fields.setdefault("time", datetime.now(UTC))
         row = reject_row(run_id=self.run_id, **fields)
         self.writer.add(row)
-        self.stats.inc_value(f"newsbot/rejects/{row['reason']}")
-        if row.get("source"):
-            self.stats.inc_value(f"newsbot/source/{row['source']}/rejects/{row['reason']}")
         logger.info(
             "Rejected %s (%s%s)", row["url"], row["reason"], f": {row['detail']}" if row["detail"] else ""
         )
 
-    def flush(self) -> None:
-        if self.writer.pending:
+    def _count(self, rows: list[dict[str, Any]]) -> None:
+        """Rejects are counted once on disk, as records are (:mod:`newsbot.pipelines.store`)."""
+        for row in rows:
+            self.stats.inc_value(f"newsbot/rejects/{row['reason']}")
+            if row.get("source"):
+                self.stats.inc_value(f"newsbot/source/{row['source']}/rejects/{row['reason']}")
+
+    def flush(self, **_: Any) -> None:
+        if not self.writer.pending:
+            return
+        try:
             self.writer.flush()
+        except OSError as exc:
+            stop_on_write_failure(self.crawler, str(self.writer.root), exc, self.writer.pending)
 
     def spider_closed(self) -> None:
         if self._timer is not None and self._timer.running:

@@ -96,11 +96,15 @@ class PartitionedWriter:
         schema: pa.Schema,
         partition_of: Callable[[dict[str, Any]], str],
         file_prefix: str,
+        on_written: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.root = as_location(root)
         self.schema = schema
         self.partition_of = partition_of
         self.file_prefix = file_prefix
+        #: called with the rows of each file once it is in place: what counts rows counts them
+        #: on disk, not when they were buffered (a full disk must not show as records stored)
+        self.on_written = on_written
         self._rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self._seq = 0
         #: Where each written file is (``Location.uri_of``: a local path or an object URI).
@@ -129,6 +133,8 @@ class PartitionedWriter:
                     write_table_atomic(table, rel, location=self.root)
                     written.append(self.root.uri_of(rel))
                     self.rows_written += len(rows)
+                    if self.on_written is not None:
+                        self.on_written(rows)
                 parts.pop(0)
         finally:
             # A failed write (disk full, permissions) must not lose the rows: the next flush, at
