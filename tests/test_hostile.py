@@ -47,7 +47,7 @@ def hostile_crawl(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, objec
         sitemaps = [f"{base}/broken-sitemap.xml", f"{base}/sitemap-bomb.xml.gz"]
         proc = newsbot(
             "crawl", "--output", str(out), *FAST,
-            "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=2", "-s", "DOWNLOAD_MAXSIZE=1000000",
+            "-s", "RETRY_TIMES=0", "-s", "DOWNLOAD_TIMEOUT=10", "-s", "DOWNLOAD_MAXSIZE=1000000",
             "--urls", *urls, "--feeds", *feeds, "--sitemaps", *sitemaps,
         )  # fmt: skip
     return out, proc, base

@@ -320,17 +320,23 @@ class TemplateLearner:
 
     @classmethod
     def load(cls, path: Path | LocatedFile, config: TemplateConfig | None = None) -> TemplateLearner:
-        """The saved state, or an empty learner if there is none or it is unreadable."""
+        """The saved state, or an empty learner if there is none; an unreadable one (not JSON,
+        or JSON of another shape) is set aside under ``DIR/quarantine/`` with a warning, and the
+        learner starts afresh: the state is a cache, rebuilt as pages arrive."""
         from newsbot.storage.location import as_file
 
         try:
             data = json.loads(as_file(path).read_bytes().decode("utf-8"))
+            return cls.from_json(data, config)
         except FileNotFoundError:
             return cls(config)
-        except (OSError, ValueError) as exc:
-            logger.warning("Template state %s unreadable (%s); starting afresh", path, exc)
+        except (OSError, ValueError, TypeError, AttributeError, KeyError) as exc:
+            # AttributeError/TypeError/KeyError: valid JSON of the wrong shape ([], {"sources": 3})
+            from newsbot.storage.quarantine import quarantine  # pyarrow: not for worker processes
+
+            quarantine(path, f"unreadable template state: {type(exc).__name__}: {exc}")
+            logger.warning("Template state %s unreadable; starting afresh", path)
             return cls(config)
-        return cls.from_json(data, config)
 
 
 def learn_and_strip(

@@ -2,12 +2,25 @@
 
 An object-store dataset (``s3://...``) is read by DuckDB through pyarrow's filesystem
 (:mod:`newsbot.storage.duckdb_fs`).
+
+The files are listed first and handed to DuckDB by name: a file that cannot be read (damaged,
+foreign) is skipped and named. ``newsbot compact`` may run meanwhile and delete the files it
+merged: local files are read through hard links made in a hidden directory of the output
+directory (``DIR/.stats-*``, removed at the end), so a file deleted under DuckDB stays readable.
+Where links cannot be made (an object store, another filesystem, no write permission), a file
+that vanished makes the files be listed and the tables read again.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,7 +28,7 @@ from newsbot.cli import exitcodes
 from newsbot.cli.tables import TableData, render
 
 if TYPE_CHECKING:
-    from newsbot.storage.location import Location
+    from newsbot.storage.location import Location, StoredFile
 
 #: Days shown in the per-day table (most recent first).
 DAYS_SHOWN = 14
@@ -30,15 +43,51 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _has_parquet(location: Location) -> bool:
-    return bool(location.files())
+#: How many times the tables are read again when a compaction removed a file under us.
+ATTEMPTS = 10
 
 
-def _sql_glob(con: Any, location: Location) -> str:
-    """The ``read_parquet`` glob of every Parquet file under ``location``, as a SQL string literal."""
-    from newsbot.storage.duckdb_fs import sql_path
+def _files(root: Location, kind: str) -> list[StoredFile]:
+    """The readable Parquet files of ``root/kind`` (damaged and foreign ones named, skipped)."""
+    from newsbot.storage.quarantine import expected_schema, usable_files
 
-    return sql_path(con, location, "**", "*.parquet")
+    found = usable_files(root.child(kind).files(), expected_schema(kind), move=False)
+    return [f for f, _ in found]
+
+
+@contextmanager
+def _pinned(root: Location, files: list[StoredFile]) -> Iterator[list[str] | None]:
+    """Local ``files`` as hard links in a hidden directory of ``root``: a file deleted by a
+    compaction meanwhile keeps its data while the link lives. None when links cannot be made."""
+    if not root.is_local:
+        yield None
+        return
+    try:
+        snap = Path(tempfile.mkdtemp(prefix=".stats-", dir=root.local_path))
+    except OSError:
+        yield None
+        return
+    try:
+        links: list[str] | None = []
+        for f in files:
+            link = snap / os.path.relpath(f.path, root.local_path)
+            try:
+                link.parent.mkdir(parents=True, exist_ok=True)
+                os.link(f.path, link)
+            except FileNotFoundError:
+                continue  # merged away since it was listed: the merged file is listed next time
+            except OSError:
+                links = None
+                break
+            links.append(str(link))
+        yield links
+    finally:
+        shutil.rmtree(snap, ignore_errors=True)
+
+
+def _sql_files(paths: list[str]) -> str:
+    names = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    return f"read_parquet([{names}], hive_partitioning=true, union_by_name=true)"
 
 
 def dataset_tables(root: Path | str | Location) -> list[TableData]:
@@ -48,14 +97,38 @@ def dataset_tables(root: Path | str | Location) -> list[TableData]:
     from newsbot.storage.location import as_location
 
     root = as_location(root)
-    con = duckdb.connect()
+    for attempt in range(1, ATTEMPTS + 1):
+        con = duckdb.connect()
+        articles, rejects = _files(root, "articles"), _files(root, "rejects")
+        with _pinned(root, articles) as a_links, _pinned(root, rejects) as r_links:
+            try:
+                return _dataset_tables(
+                    con, root, _names(con, root, articles, a_links), _names(con, root, rejects, r_links)
+                )
+            except duckdb.IOException:
+                if attempt == ATTEMPTS:
+                    raise
+        time.sleep(0.05 * attempt)  # not pinned, and a compaction removed a file: list again
+    raise AssertionError("unreachable")
+
+
+def _names(con: Any, root: Location, files: list[StoredFile], links: list[str] | None) -> list[str]:
+    """How DuckDB reads ``files``: through their links, by local path, or through pyarrow's
+    filesystem of an object store."""
+    if links is not None:
+        return links
+    if root.is_local:
+        return [f.path for f in files]
+    from newsbot.storage.duckdb_fs import PROTOCOL, sql_path
+
+    sql_path(con, root)  # registers pyarrow's filesystem with the connection
+    return [f"{PROTOCOL}://{f.path}" for f in files]
+
+
+def _dataset_tables(con: Any, root: Location, articles: list[str], rejects: list[str]) -> list[TableData]:
     tables: list[TableData] = []
-    articles = root.child("articles")
-    if _has_parquet(articles):
-        con.execute(
-            "CREATE VIEW a AS SELECT * FROM read_parquet("
-            f"{_sql_glob(con, articles)}, hive_partitioning=true, union_by_name=true)"
-        )
+    if articles:
+        con.execute(f"CREATE VIEW a AS SELECT * FROM {_sql_files(articles)}")
         n, sources, words, median, dups, first, last = con.execute(
             "SELECT count(*), count(DISTINCT source), coalesce(sum(word_count), 0), median(word_count), "
             "avg(CASE WHEN duplicate_of IS NULL THEN 0 ELSE 1 END), min(published_at), max(published_at) "
@@ -105,8 +178,7 @@ def dataset_tables(root: Path | str | Location) -> list[TableData]:
                 numeric=frozenset({1, 2, 3}),
             )
         )
-    rejects = root.child("rejects")
-    if _has_parquet(rejects):
+    if rejects:
         tables.append(
             TableData(
                 "Rejects by reason",
@@ -114,9 +186,8 @@ def dataset_tables(root: Path | str | Location) -> list[TableData]:
                 [
                     (r[0], r[1], r[2], _day(r[3], time=True))
                     for r in con.execute(
-                        "SELECT reason, count(*), count(DISTINCT source), max(time) FROM read_parquet("
-                        f"{_sql_glob(con, rejects)}, hive_partitioning=true, union_by_name=true) "
-                        "GROUP BY reason ORDER BY count(*) DESC, reason"
+                        "SELECT reason, count(*), count(DISTINCT source), max(time) FROM "
+                        f"{_sql_files(rejects)} GROUP BY reason ORDER BY count(*) DESC, reason"
                     ).fetchall()
                 ],
                 numeric=frozenset({1, 2}),

@@ -33,6 +33,7 @@ import hashlib
 import io
 import logging
 import time
+import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,8 +41,9 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+import pyarrow as pa
 
-from newsbot.identify.dataset import dataset_files, open_articles
+from newsbot.identify.dataset import dataset_files, fragment_tables, open_articles
 from newsbot.identify.minhash import minhash_signature
 from newsbot.identify.shingles import shingle_hashes
 from newsbot.identify.sortedarrays import merge_sorted
@@ -116,6 +118,10 @@ def _hash64(value: str | None) -> np.uint64:
         return np.uint64(int(value[:16], 16))
     except ValueError:
         return np.uint64(int.from_bytes(hashlib.blake2b(value.encode(), digest_size=8).digest(), "little"))
+
+
+class UnreadableState(ValueError):
+    """The saved index cannot be read (truncated, damaged, not an index): set it aside, rebuild."""
 
 
 class NearDuplicateIndex:
@@ -368,8 +374,14 @@ class NearDuplicateIndex:
                 index._sig8, index._ids = data["sig8"], data["ids"]
                 index._roots, index._hashes = data["roots"], data["hashes"]
                 index._bands = data["bands"]
-        except (OSError, KeyError, EOFError, zlib.error) as exc:
-            raise ValueError(f"{path}: unreadable near-duplicate state ({exc})") from exc
+                lengths = {len(index._sig8), len(index._ids), len(index._roots), len(index._hashes)}
+                if len(lengths) != 1:
+                    raise UnreadableState(f"{path}: arrays of different lengths {sorted(lengths)}")
+        except UnreadableState:
+            raise
+        except (OSError, KeyError, EOFError, zlib.error, zipfile.BadZipFile, TypeError, IndexError) as exc:
+            # A truncated file is a BadZipFile; one of the wrong shape, a TypeError or IndexError.
+            raise UnreadableState(f"{path}: unreadable near-duplicate state ({exc})") from exc
         index._n = len(index._roots)
         return index
 
@@ -381,7 +393,10 @@ class NearDuplicateIndex:
         dataset, present = open_articles(files, cols)
         if dataset is None or not {"id", "body"} <= set(present):
             return 0
-        table = dataset.to_table(columns=present)
+        tables = list(fragment_tables(dataset, present))  # a file that does not decode is set aside
+        if not tables:
+            return 0
+        table = pa.concat_tables(tables)
         if "fetched_at" in present:
             table = table.sort_by("fetched_at")
         ids = table.column("id").to_pylist()

@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from newsbot.storage.atomic import fsync_dir
 from newsbot.storage.location import Location, StoredFile, as_location
 from newsbot.storage.parquet import COMPRESSION, remove_stale_temp_files
+from newsbot.storage.quarantine import quarantine, usable_files
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +72,15 @@ def partitions(root: Location) -> list[Location]:
     return [root.child(rel) if rel else root for rel in rels]
 
 
-def _read(f: StoredFile) -> pa.Table:
-    return pq.read_table(f.path, filesystem=f.fs)
+def _read(f: StoredFile, schema: pa.Schema) -> pa.Table | None:
+    """The file's rows in ``schema``; None (and the file quarantined) when its data does not decode."""
+    try:
+        return _conform(pq.read_table(f.path, filesystem=f.fs), schema)
+    except FileNotFoundError:
+        raise
+    except (OSError, pa.ArrowException) as exc:
+        quarantine(f, f"unreadable data: {exc}")
+        return None
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -124,7 +132,9 @@ def compact_partition(
     result: CompactResult | None = None,
 ) -> CompactResult:
     result = result or CompactResult()
-    small = [f for f in visible_files(partition) if f.size < target_bytes]
+    # A damaged or foreign file is moved to DIR/quarantine/ (named in the log), not merged.
+    files = [f for f, _ in usable_files(visible_files(partition), schema)]
+    small = [f for f in files if f.size < target_bytes]
     groups = _groups(small, target_bytes)
     if not groups:
         return result
@@ -132,18 +142,22 @@ def compact_partition(
     # Keys of the files that stay as they are count as seen: a record is kept once per partition.
     seen: set[object] = set()
     grouped = {f for g in groups for f in g}
-    for f in visible_files(partition):
-        if f not in grouped:
-            _dedup(_conform(_read(f), schema), key, seen)
+    for f in files:
+        if f not in grouped and (table := _read(f, schema)) is not None:
+            _dedup(table, key, seen)
     stamp = f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
     for n, group in enumerate(groups, 1):
         target = f"compact-{stamp}-{n:03d}.parquet"
         rows_out = 0
+        merged: list[StoredFile] = []
         with partition.atomic_write(target) as fh:
             writer = pq.ParquetWriter(fh, schema, compression=COMPRESSION)
             try:
                 for f in group:
-                    table = _conform(_read(f), schema)
+                    table = _read(f, schema)
+                    if table is None:
+                        continue
+                    merged.append(f)
                     result.rows_in += table.num_rows
                     kept = _dedup(table, key, seen)
                     result.removed_duplicates += table.num_rows - kept.num_rows
@@ -153,7 +167,7 @@ def compact_partition(
             finally:
                 writer.close()
         # The merged file is durable (fsynced and renamed, or uploaded): only now may the originals go.
-        for f in group:
+        for f in merged:  # not one that could not be read: that one is never deleted
             try:
                 f.fs.delete_file(f.path)
             except FileNotFoundError:
