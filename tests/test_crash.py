@@ -102,6 +102,9 @@ def test_sigterm_and_sigint_stop_cleanly_and_keep_what_was_crawled(tmp_path: Pat
         try:
             runs = out / "runs"
             wait_for(lambda: runs.exists() and any(s["totals"]["stored"] >= 3 for s in summaries(out)))
+            # Slower from here: the checks below take seconds on a busy machine, and the crawl must
+            # still be running when they end and the signal is sent.
+            set_delay(base, 1.0)
             if signum == signal.SIGTERM:
                 # While it runs, a second crawl and a compaction refuse the directory at once.
                 holder = json.loads((out / ".lock").read_text())
