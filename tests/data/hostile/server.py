@@ -18,6 +18,7 @@ listening and serves until stdin closes or SIGTERM. Stdlib only. Routes:
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import os
@@ -49,6 +50,17 @@ PARAGRAPHS = [
 
 STATE = {"delay": 0.0, "articles": 0}
 _COUNT_LOCK = threading.Lock()
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    return gzip.compress(b"<p>" + b"\x00" * 60_000_000, 9)
+
+
+@functools.cache
+def sitemap_bomb() -> bytes:
+    bomb = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+    return gzip.compress(bomb + b" " * 80_000_000, 9)
 
 
 def article_html(i: int) -> bytes:
@@ -146,10 +158,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/huge":
             return self.send(200, b"<html><body>" + b"<p>filler text</p>" * 200_000 + b"</body></html>")
         if path == "/gzip-bomb":
-            return self.send(200, gzip.compress(b"<p>" + b"\x00" * 60_000_000, 9), Content_Encoding="gzip")
+            return self.send(200, gzip_bomb(), Content_Encoding="gzip")
         if path == "/sitemap-bomb.xml.gz":
-            bomb = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            return self.send(200, gzip.compress(bomb + b" " * 80_000_000, 9), "application/x-gzip")
+            return self.send(200, sitemap_bomb(), "application/x-gzip")
         if path == "/broken-feed.xml":
             return self.send(200, feed(base, [f"{base}/article/1"])[:90], "application/rss+xml")
         if path == "/garbage-feed.xml":
@@ -185,6 +196,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main() -> int:
+    # Compressed once before the site is announced: compressing 140 MB per request held the GIL for
+    # seconds, so on a loaded machine small pages fetched meanwhile hit the crawl's 2 s timeout.
+    gzip_bomb()
+    sitemap_bomb()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     Handler.base = f"http://127.0.0.1:{server.server_address[1]}"
