@@ -115,6 +115,11 @@ class CrawlOptions:
     #: -o / -O feed exports
     feeds_append: list[str] = field(default_factory=list)
     feeds_overwrite: list[str] = field(default_factory=list)
+    #: the spider to run (``newsbot backfill`` runs ``warc``) and arguments of its own
+    spider: str = "news"
+    spider_args: dict[str, str] = field(default_factory=dict)
+    #: the subcommand, named in the lock file
+    command: str = "crawl"
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CrawlOptions:
@@ -143,7 +148,7 @@ class CrawlOptions:
         }
         if self.urls:
             kw["urls"] = list(self.urls)
-        return kw
+        return {**kw, **self.spider_args}
 
     def read_urls_file(self) -> None:
         """Add ``--urls-file``'s URLs (one a line, blank lines and ``#`` comments skipped)."""
@@ -233,8 +238,17 @@ def validate(settings: Any, opts: CrawlOptions) -> None:
     from newsbot.extensions.settingscheck import check_settings
 
     check_settings(settings)
-    args = NewsArgs.parse(opts.spider_kwargs())
     path = resolve(settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
+    if opts.spider == "warc":
+        from newsbot.spiders.warc import WarcSpider
+
+        WarcSpider(**opts.spider_kwargs())  # checks the arguments, raises ConfigError
+        ids = {s.id for s in load_sources(path)} if opts.sources else set()
+        for sid in opts.sources:
+            if sid not in ids:
+                raise ConfigError(str(path), "id", f"no source {sid!r} (given with --sources)")
+        return
+    args = NewsArgs.parse(opts.spider_kwargs())
     if args.sources or not args.ad_hoc:
         registry = load_sources(path)
         ids = {s.id for s in registry}
@@ -301,7 +315,7 @@ def run_crawl(opts: CrawlOptions) -> int:
     if locked is None:
         return _run_locked(settings, opts, out, run)
     try:
-        lock = OutputLock.acquire(locked, run=run, what="newsbot crawl")
+        lock = OutputLock.acquire(locked, run=run, what=f"newsbot {opts.command}")
     except LockHeld as exc:
         error(str(exc))
         return exitcodes.LOCKED
@@ -322,7 +336,7 @@ def _run_locked(settings: Any, opts: CrawlOptions, out: Location, run: str) -> i
     from newsbot.extensions.outputlock import LockHeld
 
     process = CrawlerProcess(settings)
-    crawler = process.create_crawler("news")
+    crawler = process.create_crawler(opts.spider)
     failures: list[Any] = []
     d = process.crawl(crawler, **opts.spider_kwargs())  # installs the reactor
     d.addErrback(failures.append)

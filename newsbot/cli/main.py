@@ -2,6 +2,7 @@
 
     newsbot crawl   [--sources ...] [--feeds ...] [--sitemaps ...] [--urls ...] [--output DIR]
                     [-s KEY=VALUE ...] [--max-time SECONDS]
+    newsbot backfill --warc PATH_OR_URL ... [--sources ...] [--hosts ...] [--from DAY] [--to DAY]
     newsbot demo    [--output DIR]
     newsbot stats   [--output DIR]
     newsbot compact [--output DIR]
@@ -26,6 +27,7 @@ from newsbot.cli import exitcodes
 #: subcommand → (module, one-line help)
 COMMANDS = {
     "crawl": ("newsbot.cli.crawl", "crawl sources, feeds, sitemaps or URLs (the cron entry point)"),
+    "backfill": ("newsbot.cli.backfill", "backfill the dataset from WARC files, nothing fetched"),
     "demo": ("newsbot.cli.demo", "crawl the bundled offline demo site, then print the dataset summary"),
     "stats": ("newsbot.cli.stats", "summarise the dataset: records per source, day, language; rejects"),
     "compact": ("newsbot.cli.compact", "merge each partition's small Parquet files into larger ones"),

@@ -1,0 +1,1 @@
+"""Web archives: reading WARC files (ISO 28500) for backfills."""

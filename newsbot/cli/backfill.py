@@ -1,0 +1,60 @@
+"""``newsbot backfill``: the dataset from archived pages, nothing fetched from the sites.
+
+    newsbot backfill --warc PATH_OR_URL ... [--sources ID ...] [--hosts HOST ...]
+                     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--patterns REGEX ...] [--output DIR]
+
+Runs the ``warc`` spider (:mod:`newsbot.spiders.warc`) with the machinery of ``newsbot crawl``:
+the same run lock on the output directory, the same run summary in ``DIR/runs/`` and the same
+exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from newsbot.cli.crawl import CrawlOptions, add_common, run_crawl
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--warc",
+        nargs="+",
+        default=[],
+        metavar="PATH_OR_URL",
+        help="WARC files (.warc.gz or .warc): local paths or http(s) URLs, streamed",
+    )
+    p.add_argument("--sources", nargs="+", default=[], metavar="ID", help="keep these sources' hosts only")
+    p.add_argument("--hosts", nargs="+", default=[], metavar="HOST", help="keep these hosts only")
+    p.add_argument("--from", "--since", dest="since", metavar="YYYY-MM-DD", help="first fetch day (UTC)")
+    p.add_argument("--to", "--until", dest="until", metavar="YYYY-MM-DD", help="last fetch day (UTC)")
+    p.add_argument("--patterns", nargs="+", default=[], metavar="REGEX", help="keep URLs matching one")
+    add_common(p)
+
+
+def spider_arguments(args: argparse.Namespace) -> dict[str, str]:
+    kw: dict[str, str] = {"files": ",".join(args.warc)}
+    if args.hosts:
+        kw["hosts"] = ",".join(args.hosts)
+    if args.patterns:
+        kw["patterns"] = ",".join(args.patterns)
+    if args.since:
+        kw["since"] = args.since
+    if args.until:
+        kw["until"] = args.until
+    return kw
+
+
+def run(args: argparse.Namespace) -> int:
+    from newsbot.cli import exitcodes
+    from newsbot.cli.crawl import error
+
+    if not args.warc:
+        error("backfill: give the WARC files to read (--warc PATH_OR_URL ...)")
+        return exitcodes.USAGE
+    opts = CrawlOptions.from_args(
+        argparse.Namespace(**{**vars(args), "feeds": [], "sitemaps": [], "urls": []})
+    )
+    opts.spider = "warc"
+    opts.command = "backfill"
+    opts.spider_args = spider_arguments(args)
+    return run_crawl(opts)

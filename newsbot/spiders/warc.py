@@ -1,0 +1,191 @@
+"""The ``warc`` spider: backfill from WARC files, nothing fetched.
+
+    scrapy crawl warc -a files=PATH_OR_URL,... [-a sources=ID,...] [-a hosts=HOST,...]
+                      [-a since=YYYY-MM-DD] [-a until=YYYY-MM-DD] [-a patterns=REGEX,...]
+
+Each HTTP response record of the files (local ``.warc``/``.warc.gz`` paths or http(s) URLs, read
+as streams: :mod:`newsbot.archive.reader`) becomes the item the ``news`` spider yields for a
+fetched page, with the record's WARC-Date as ``fetched_at`` and ``discovery="warc"``, and goes
+through the same pipelines. The filters apply before extraction, and before a record's payload is
+even read: host (``sources`` of the registry by id, or ``hosts``), the fetch date range (inclusive,
+UTC days) and URL patterns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.http import Headers, Response
+
+from newsbot.archive.reader import WarcError, WarcPage, is_remote, iter_file
+from newsbot.config.args import split_list
+from newsbot.config.errors import ConfigError
+from newsbot.config.paths import resolve, settings_path
+from newsbot.config.sources import Source, load_sources
+from newsbot.spiders.base import NewsbotSpider, ad_hoc_source
+
+logger = logging.getLogger(__name__)
+
+KNOWN = ("files", "sources", "hosts", "since", "until", "patterns")
+
+
+def _day(value: str | None, arg: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError("spider argument", arg, f"{value!r} is not a YYYY-MM-DD date") from None
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").removeprefix("www.")
+
+
+class WarcSpider(NewsbotSpider):
+    name = "warc"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        unknown = sorted(set(kwargs) - set(KNOWN))
+        if unknown:
+            exc = ConfigError("spider argument", unknown[0], f"unknown argument (known: {', '.join(KNOWN)})")
+            logger.error("newsbot: %s", exc)
+            raise exc
+        super().__init__(*args)
+        try:
+            self.files = split_list(kwargs.get("files"))
+            if not self.files:
+                raise ConfigError("spider argument", "files", "no WARC file given (-a files=PATH_OR_URL,...)")
+            for f in self.files:
+                if not is_remote(f) and not Path(f).is_file():
+                    raise ConfigError("spider argument", "files", f"{f}: no such file")
+            self.source_ids = split_list(kwargs.get("sources"))
+            self.extra_hosts = {h.lower().removeprefix("www.") for h in split_list(kwargs.get("hosts"))}
+            self.since = _day(kwargs.get("since"), "since")
+            self.until = _day(kwargs.get("until"), "until")
+            if self.since and self.until and self.until < self.since:
+                raise ConfigError("spider argument", "until", "ends before 'since'")
+            try:
+                self.patterns = [re.compile(p) for p in split_list(kwargs.get("patterns"))]
+            except re.error as e:
+                raise ConfigError("spider argument", "patterns", f"not a regular expression ({e})") from None
+        except ConfigError as exc:
+            logger.error("newsbot: %s", exc)
+            raise
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WarcSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider._load_registry()
+        return spider
+
+    def _load_registry(self) -> None:
+        path = resolve(self.settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
+        try:
+            registry = load_sources(path) if (self.source_ids or path.exists()) else []
+        except ConfigError as exc:
+            if self.source_ids:
+                logger.error("newsbot: %s", exc)
+                raise
+            logger.warning("Ignoring the source registry: %s", exc)
+            registry = []
+        self.registry: dict[str, Source] = {s.id: s for s in registry}
+        missing = [sid for sid in self.source_ids if sid not in self.registry]
+        if missing:
+            exc = ConfigError(str(path), "id", f"no source {missing[0]!r} (spider argument 'sources')")
+            logger.error("newsbot: %s", exc)
+            raise exc
+        self._by_host: dict[str, Source] = {}
+        for src in registry:
+            for h in src.hosts:
+                self._by_host.setdefault(h.lower().removeprefix("www."), src)
+        # the hosts kept: none given means every record of the files
+        self.wanted_hosts = set(self.extra_hosts)
+        for sid in self.source_ids:
+            self.wanted_hosts |= {h.lower().removeprefix("www.") for h in self.registry[sid].hosts}
+        self._start = datetime.combine(self.since, datetime.min.time(), UTC) if self.since else None
+        self._end = (
+            datetime.combine(self.until + timedelta(days=1), datetime.min.time(), UTC) if self.until else None
+        )
+
+    def source_for(self, url: str) -> tuple[str, Source | None]:
+        src = self._by_host.get(_host(url))
+        return (src.id, src) if src is not None else (ad_hoc_source(url), None)
+
+    def keep(self, url: str, fetched_at: datetime) -> bool:
+        """The record filter, asked before the payload is read."""
+        if self.wanted_hosts and _host(url) not in self.wanted_hosts:
+            self._inc("warc/skipped_host")
+            return False
+        if (self._start and fetched_at < self._start) or (self._end and fetched_at >= self._end):
+            self._inc("warc/skipped_date")
+            return False
+        if self.patterns and not any(p.search(url) for p in self.patterns):
+            self._inc("warc/skipped_pattern")
+            return False
+        src = self.source_for(url)[1]
+        if src is not None and not src.accepts(url):
+            self._inc("warc/skipped_pattern")
+            return False
+        return True
+
+    async def start(self) -> AsyncIterator[Any]:
+        self._setup_discovery()
+        for source in self.files:
+            async for item in self.read_file(source):
+                yield item
+
+    async def read_file(self, source: str) -> AsyncIterator[Any]:
+        """The items of one WARC file; its blocking reads run in a thread, off the reactor."""
+        logger.info("Reading %s", source)
+        records = iter_file(source, keep=self.keep)
+        done = object()
+        while True:
+            try:
+                page = await asyncio.to_thread(next, records, done)
+            except WarcError as exc:
+                logger.error("newsbot: %s", exc)
+                self._inc("warc/files_failed")
+                return
+            if page is done:
+                break
+            self._inc("warc/records")
+            for item in self.page_items(page):  # type: ignore[arg-type]
+                yield item
+        self._inc("warc/files_done")
+
+    def page_items(self, page: WarcPage) -> Iterator[Any]:
+        source = self.source_for(page.url)[0]
+        if not self.admit(page.url, None, source):
+            return
+        meta = {
+            "newsbot_source": source,
+            "newsbot_discovery": "warc",
+            "newsbot_from": page.warc_file,
+            "newsbot_listed_url": page.url,
+            "newsbot_hints": {},
+        }
+        if page.status >= 400 or page.status < 200:
+            self._reject(page.url, meta, f"http_{page.status}", "", page.status)
+            return
+        if 300 <= page.status < 400:
+            self._inc("warc/skipped_redirect", source)
+            return
+        response = Response(
+            page.url,
+            status=page.status,
+            headers=Headers(page.headers),
+            body=page.body,
+            request=Request(page.url, meta=meta),
+        )
+        for item in self.parse_article(response):
+            item.fetched_at = page.fetched_at
+            yield item
