@@ -20,15 +20,6 @@ from tests.data.hostile.harness import FAST, newsbot, read_articles, summaries
 pytest.importorskip("warcio")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def backfill_knows_ccnews() -> None:
-    """``newsbot backfill`` and the ``warc`` spider are issue 17's items 1-2 (another change); this
-    test of item 3 runs as soon as the command takes ``--ccnews`` (it then fails if it is wrong)."""
-    proc = newsbot("backfill", "--help")
-    if proc.returncode != 0 or "--ccnews" not in proc.stdout:
-        pytest.skip("newsbot backfill --ccnews is not wired yet (needs the warc spider of issue 17 item 2)")
-
-
 SOURCES = """\
 [[source]]
 id = "kyiv"
