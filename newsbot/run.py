@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,13 +24,25 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+class RunIdAddon:
+    """Scrapy add-on: ``NEWSBOT_RUN_ID`` chosen once, when the settings are final, unless the
+    caller set one (``newsbot crawl`` does, to name the run summary before Scrapy starts)."""
+
+    def update_settings(self, settings: BaseSettings) -> None:
+        if not settings.get("NEWSBOT_RUN_ID"):
+            settings.set("NEWSBOT_RUN_ID", new_run_id(), priority="addon")
+
+
+#: run ids of crawlers built without newsbot's add-ons (``scrapy.utils.test.get_crawler``)
+_unset: weakref.WeakKeyDictionary[Crawler, str] = weakref.WeakKeyDictionary()
+
+
 def run_id(crawler: Crawler) -> str:
-    """The run id of this crawl (``NEWSBOT_RUN_ID`` when the caller sets one)."""
-    rid = getattr(crawler, "_newsbot_run_id", None)
-    if rid is None:
-        rid = crawler.settings.get("NEWSBOT_RUN_ID") or new_run_id()
-        crawler._newsbot_run_id = rid  # type: ignore[attr-defined]
-    return rid
+    """The run id of this crawl: the ``NEWSBOT_RUN_ID`` setting."""
+    rid = crawler.settings.get("NEWSBOT_RUN_ID")
+    if rid:
+        return str(rid)
+    return _unset.setdefault(crawler, new_run_id())
 
 
 def output_dir(settings: BaseSettings) -> Path:

@@ -90,7 +90,11 @@ NEWSBOT_TEMPLATE_MAX_SOURCES = 5000  # sources kept (most recently active)
 NEWSBOT_TEMPLATE_WARMUP_DOCS = 8  # a new source's first articles wait for this much evidence
 NEWSBOT_TEMPLATE_WARMUP_TIMEOUT = 5.0  # seconds a held article waits at most
 NEWSBOT_TEMPLATE_PERSIST = True  # keep learned templates in DIR/state/templates.json
+# Shared components, chosen like SCHEDULER / DUPEFILTER_CLASS (newsbot/extensions/components.py):
 NEWSBOT_TEMPLATE_STORE_CLASS = "newsbot.pipelines.templates.TemplateStore"  # learns the templates
+NEWSBOT_WORKER_POOL_CLASS = "newsbot.workers.ProcessPoolRunner"  # runs the pages' worker calls
+NEWSBOT_SEEN_STORE_CLASS = "newsbot.identify.seen.SeenStore"  # the URLs already stored
+NEWSBOT_NEARDUP_INDEX_CLASS = "newsbot.pipelines.identify.FileIndex"  # near-duplicate signatures
 NEWSBOT_CLEAN_QUALITY = True  # drop what is not an article (reject code in DIR/rejects/)
 NEWSBOT_MIN_WORDS = 50  # fewer words after cleaning: rejected as too_short
 NEWSBOT_LANGUAGE_ENABLED = True  # detect the language of each record
@@ -127,6 +131,8 @@ DOWNLOAD_HANDLERS = {
     "s3": None,
 }
 EXTENSIONS = {
+    # holds the shared components above; before everything that uses them
+    "newsbot.extensions.components.CrawlComponents": 0,
     "newsbot.pipelines.rejects.RejectsWriter": 100,
     # before everything else: a bad setting or a busy output dir stops the run before it starts
     "newsbot.extensions.settingscheck.SettingsCheck": 1,
@@ -180,7 +186,7 @@ NEWSBOT_MAX_LISTINGS_PER_SOURCE = 2000  # feeds, sitemaps and robots.txt fetched
 NEWSBOT_MAX_SCHEDULED = 1000
 NEWSBOT_REDIS_URL = None  # redis://... : share frontier and state with other processes
 # Scale-out on Redis (docs/scale-out.md); inert while NEWSBOT_REDIS_URL is unset.
-ADDONS = {"newsbot.scaleout.addon.RedisScaleOut": 0}
+ADDONS = {"newsbot.run.RunIdAddon": 0, "newsbot.scaleout.addon.RedisScaleOut": 0}
 NEWSBOT_REDIS_PREFIX = "newsbot"  # prefix of every Redis key of the cluster
 NEWSBOT_REDIS_FINGERPRINT_TTL = 7.0  # days a fetched URL is not fetched again (0: never again)
 NEWSBOT_REDIS_LISTING_CLAIM = 300.0  # seconds one process owns a feed/sitemap poll

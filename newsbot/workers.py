@@ -109,6 +109,11 @@ def _kill_pool(pool: ProcessPoolExecutor) -> None:
 class ProcessPoolRunner:
     """A ``ProcessPoolExecutor`` driven from the reactor without blocking it."""
 
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Runner:
+        """``NEWSBOT_WORKER_POOL_CLASS``: processes, or inline without them (:func:`pool_from_crawler`)."""
+        return pool_from_crawler(crawler)
+
     def __init__(
         self, workers: int, timeout: float = 60.0, max_pending: int | None = None, plan: Plan | None = None
     ) -> None:
@@ -233,30 +238,35 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def get_runner(crawler: Crawler) -> Runner:
-    """The crawl's runner, created on first use from the settings."""
-    runner: Runner | None = getattr(crawler, "_newsbot_runner", None)
-    if runner is None:
-        settings = crawler.settings
-        workers = settings.get("NEWSBOT_WORKERS")
-        n = default_workers() if workers in (None, "", "auto") else int(workers)
-        from newsbot.process.build import build_plan
+def pool_from_crawler(crawler: Crawler) -> Runner:
+    """The runner a crawl with these settings uses, its plan installed, closed when the engine stops."""
+    from newsbot.process.build import build_plan
 
-        plan = build_plan(settings)
-        if n <= 0 or not _reactor_running():
-            # No running reactor: a unit test or a tool driving pipelines with asyncio.run(); inline.
-            runner = InlineRunner(plan)
-        else:
-            runner = ProcessPoolRunner(
-                n,
-                timeout=getfloat(settings, "NEWSBOT_WORKER_TIMEOUT"),
-                max_pending=getint(settings, "NEWSBOT_WORKER_MAX_PENDING") or None,
-                plan=plan,
-            )
-            logger.info("Extraction runs in %d worker processes", n)
-        crawler._newsbot_runner = runner  # type: ignore[attr-defined]
-        # spider_closed: every item has been processed by then. engine_stopped too, for a crawl
-        # whose spider never opened (aclose runs once).
-        crawler.signals.connect(runner.aclose, signal=signals.spider_closed, weak=False)
-        crawler.signals.connect(runner.aclose, signal=signals.engine_stopped, weak=False)
+    settings = crawler.settings
+    workers = settings.get("NEWSBOT_WORKERS")
+    n = default_workers() if workers in (None, "", "auto") else int(workers)
+    plan = build_plan(settings)
+    runner: Runner
+    if n <= 0 or not _reactor_running():
+        # No running reactor: a unit test or a tool driving pipelines with asyncio.run(); inline.
+        runner = InlineRunner(plan)
+    else:
+        runner = ProcessPoolRunner(
+            n,
+            timeout=getfloat(settings, "NEWSBOT_WORKER_TIMEOUT"),
+            max_pending=getint(settings, "NEWSBOT_WORKER_MAX_PENDING") or None,
+            plan=plan,
+        )
+        logger.info("Extraction runs in %d worker processes", n)
+    # spider_closed: every item has been processed by then. engine_stopped too, for a crawl
+    # whose spider never opened (aclose runs once).
+    crawler.signals.connect(runner.aclose, signal=signals.spider_closed, weak=False)
+    crawler.signals.connect(runner.aclose, signal=signals.engine_stopped, weak=False)
     return runner
+
+
+def get_runner(crawler: Crawler) -> Runner:
+    """The crawl's runner: the ``NEWSBOT_WORKER_POOL_CLASS`` component, built on first use."""
+    from newsbot.extensions.components import component
+
+    return component(crawler, "NEWSBOT_WORKER_POOL_CLASS")  # type: ignore[no-any-return]

@@ -39,6 +39,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+from scrapy.exceptions import NotConfigured
 from scrapy.settings import BaseSettings
 
 from newsbot.config.declared import getbool, getfloat
@@ -49,8 +50,6 @@ from newsbot.storage.location import Location, output_location
 
 logger = logging.getLogger(__name__)
 
-#: Crawler attribute holding the crawl's store.
-CRAWLER_ATTR = "newsbot_seen"
 _COLUMNS = ("url", "canonical_url", "discovered_url")
 
 #: Reject reasons that fetching the page again would not change: a run remembers these URLs
@@ -92,6 +91,13 @@ _ADDED_MAX = 8_192
 
 class SeenStore:
     """A set of canonical-URL hashes: a sorted ``uint64`` array from the dataset plus new additions."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> UrlMemory:
+        """``NEWSBOT_SEEN_STORE_CLASS``: the store rebuilt from the crawl's dataset."""
+        if not getbool(crawler.settings, "NEWSBOT_SEEN_ENABLED"):
+            raise NotConfigured
+        return open_seen_store(crawler.settings)
 
     def __init__(self, hashes: np.ndarray | Iterable[int] | None = None) -> None:
         if hashes is None:
@@ -207,23 +213,14 @@ def refetch_after(settings: BaseSettings) -> timedelta | None:
 
 
 def open_seen_store(settings: BaseSettings) -> UrlMemory:
-    """The seen-URL store a crawl with ``settings`` uses.
-
-    The Redis-backed store, for several processes sharing one dataset, slots in here when
-    ``NEWSBOT_REDIS_URL`` is set; until it exists every process rebuilds its own from the dataset.
-    """
-    if settings.get("NEWSBOT_REDIS_URL"):
-        logger.debug("NEWSBOT_REDIS_URL is set; the seen-URL memory is still per process")
+    """The seen-URL store of one process, rebuilt from the dataset (the Redis add-on chooses
+    :class:`newsbot.scaleout.seen.RedisSeenStore` instead, through ``NEWSBOT_SEEN_STORE_CLASS``)."""
     return SeenStore.from_dataset(output_location(settings), refetch_older_than=refetch_after(settings))
 
 
 def get_seen(crawler: Any) -> UrlMemory | None:
-    """The crawl's seen-URL store, built on first use and shared by the spider and the pipelines.
+    """The crawl's seen-URL store (the ``NEWSBOT_SEEN_STORE_CLASS`` component), shared by the
+    spider and the pipelines; None when ``NEWSBOT_SEEN_ENABLED`` is False."""
+    from newsbot.extensions.components import component
 
-    None when ``NEWSBOT_SEEN_ENABLED`` is False.
-    """
-    store = getattr(crawler, CRAWLER_ATTR, None)
-    if store is None and getbool(crawler.settings, "NEWSBOT_SEEN_ENABLED"):
-        store = open_seen_store(crawler.settings)
-        setattr(crawler, CRAWLER_ATTR, store)
-    return store
+    return component(crawler, "NEWSBOT_SEEN_STORE_CLASS")  # type: ignore[no-any-return]

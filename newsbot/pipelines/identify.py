@@ -37,6 +37,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newsbot.config.declared import getbool, getfloat, getint
+from newsbot.extensions.components import component
 from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
 from newsbot.identify.dataset import dataset_files
 from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex, UnreadableState
@@ -124,6 +125,19 @@ def load_index(state_path: LocatedFile, data_dir: Location, params: NearDupParam
     return NearDuplicateIndex.rebuild_from_dataset(data_dir, params)
 
 
+class FileIndex:
+    """``NEWSBOT_NEARDUP_INDEX_CLASS`` of one process: the index cached in
+    ``DIR/state/neardup.npz``, caught up with newer dataset files (:func:`load_index`)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NearDuplicateIndex:
+        settings = crawler.settings
+        if not getbool(settings, "NEWSBOT_NEARDUP_ENABLED"):
+            raise NotConfigured
+        params = NearDupParams(threshold=getfloat(settings, "NEWSBOT_NEARDUP_THRESHOLD"))
+        return load_index(state_location(settings).file(STATE_FILE), output_location(settings), params)
+
+
 class NearDuplicatePipeline:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
@@ -144,7 +158,7 @@ class NearDuplicatePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        self.index = load_index(self.state_path, self.data_dir, self.params)
+        self.index = component(self.crawler, "NEWSBOT_NEARDUP_INDEX_CLASS")
 
     def close_spider(self) -> None:
         self.save()

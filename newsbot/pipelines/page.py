@@ -15,10 +15,9 @@ from typing import Any
 
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DropItem, NotConfigured
-from scrapy.utils.misc import build_from_crawler, load_object
+from scrapy.exceptions import DropItem
 
-from newsbot.config.declared import declared
+from newsbot.extensions.components import component
 from newsbot.extract.result import ExtractionError
 from newsbot.pipelines.templates import TemplateStore
 from newsbot.process.build import build_plan
@@ -67,11 +66,7 @@ class PagePipeline:
         self.plan = build_plan(crawler.settings)
         self.templates: TemplateStore | None = None
         if self.plan.has(TEMPLATES):
-            cls = load_object(declared(crawler.settings, "NEWSBOT_TEMPLATE_STORE_CLASS"))
-            try:
-                self.templates = build_from_crawler(cls, crawler)
-            except NotConfigured:
-                self.templates = None
+            self.templates = component(crawler, "NEWSBOT_TEMPLATE_STORE_CLASS")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> PagePipeline:

@@ -11,7 +11,7 @@ import logging
 
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
-from newsbot.config.declared import default
+from newsbot.config.declared import default, getbool
 from newsbot.scaleout.keys import redis_url
 
 logger = logging.getLogger(__name__)
@@ -41,6 +41,10 @@ class RedisScaleOut:
             "SCHEDULER_QUEUE_KEY": f"{prefix}:%(spider)s:requests",
             "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:%(spider)s:fp",
         }
+        # The shared state is the cluster's: chosen here, at add-on priority, so -s still wins.
+        values["NEWSBOT_SEEN_STORE_CLASS"] = "newsbot.scaleout.seen.RedisSeenStore"
+        if getbool(settings, "NEWSBOT_REDIS_NEARDUP"):
+            values["NEWSBOT_NEARDUP_INDEX_CLASS"] = "newsbot.scaleout.neardup.RedisSignatureIndex"
         for name, value in values.items():
             settings.set(name, value, priority="addon")
         settings.set_in_component_priority_dict(

@@ -8,9 +8,8 @@ killed process stops counting) and keeps an idle process open while the shared q
 requests or another worker is busy. A process closes once the queue is empty and every worker
 has been idle for ``NEWSBOT_REDIS_IDLE_CLOSE`` seconds.
 
-It also puts the Redis-backed seen-URL memory where :func:`newsbot.identify.seen.get_seen` finds
-it (``crawler.newsbot_seen``) before the spider and the pipelines ask for it, and the Redis-backed
-near-duplicate index into the near-duplicate pipeline.
+The Redis-backed seen-URL memory and near-duplicate index are chosen by the add-on
+(``NEWSBOT_SEEN_STORE_CLASS``, ``NEWSBOT_NEARDUP_INDEX_CLASS``, :mod:`newsbot.scaleout.addon`).
 """
 
 from __future__ import annotations
@@ -24,10 +23,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
-from newsbot.config.declared import getbool, getfloat, getint
+from newsbot.config.declared import getfloat
 from newsbot.run import run_id
 from newsbot.scaleout.keys import Keys, connect, redis_url
-from newsbot.storage.location import output_location
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +47,6 @@ class ClusterCoordinator:
         self._state = BUSY
         self._idle_since: float | None = None
         self._loop: task.LoopingCall | None = None
-        self._install_seen_store()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
@@ -58,46 +55,6 @@ class ClusterCoordinator:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ClusterCoordinator:
         return cls(crawler)
-
-    # --- shared state ----------------------------------------------------------------------
-    def _install_seen_store(self) -> None:
-        settings = self.crawler.settings
-        if not getbool(settings, "NEWSBOT_SEEN_ENABLED"):
-            return
-        try:
-            from newsbot.identify.seen import CRAWLER_ATTR, refetch_after
-        except ImportError:  # identify stage absent: nothing asks for a seen store
-            return
-        from newsbot.scaleout.seen import RedisSeenStore
-
-        store = RedisSeenStore(
-            self.client,
-            self.keys,
-            refetch_after=refetch_after(settings),
-            bucket_bits=getint(settings, "NEWSBOT_REDIS_BUCKET_BITS"),
-        )
-        store.ensure_loaded(output_location(settings), owner=self.run_id)
-        setattr(self.crawler, CRAWLER_ATTR, store)
-
-    def _install_signature_index(self) -> None:
-        """Swap the near-duplicate pipeline's file-backed index for the Redis one.
-
-        The pipeline has no hook for another index yet; it loads its own in ``open_spider``,
-        which runs before ``spider_opened``, so the swap happens here.
-        """
-        if not getbool(self.crawler.settings, "NEWSBOT_REDIS_NEARDUP"):
-            return
-        try:
-            from newsbot.pipelines.identify import NearDuplicatePipeline
-        except ImportError:
-            return
-        from newsbot.scaleout.neardup import RedisSignatureIndex
-
-        scraper = getattr(self.crawler.engine, "scraper", None)
-        for pipe in getattr(getattr(scraper, "itemproc", None), "middlewares", ()):
-            if isinstance(pipe, NearDuplicatePipeline):
-                pipe.index = RedisSignatureIndex(self.client, self.keys, pipe.params)
-                logger.info("Near-duplicate signatures are shared in Redis (%s:*)", self.keys.neardup)
 
     # --- worker registry -------------------------------------------------------------------
     @property
@@ -137,7 +94,6 @@ class ClusterCoordinator:
     # --- signals ---------------------------------------------------------------------------
     def spider_opened(self) -> None:
         self._publish()
-        self._install_signature_index()
         self._loop = task.LoopingCall(self._beat)
         self._loop.start(self.heartbeat, now=False)
 

@@ -18,21 +18,40 @@ copies of one story at the same moment still agree on which is the original.
 
 from __future__ import annotations
 
+import logging
 import struct
 import time
 import uuid
 
 import numpy as np
 import redis
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
+from newsbot.config.declared import getbool, getfloat
 from newsbot.identify.neardup import Match, NearDuplicateIndex, NearDupParams, _hash64, _id_bytes
 from newsbot.scaleout.keys import Keys
+
+logger = logging.getLogger(__name__)
 
 _HEAD = struct.Struct(">QQQ16s")
 _UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
 class RedisSignatureIndex:
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisSignatureIndex:
+        """``NEWSBOT_NEARDUP_INDEX_CLASS`` with the Redis add-on: signatures shared by the cluster."""
+        from newsbot.scaleout.keys import connect, redis_url
+
+        settings = crawler.settings
+        if not getbool(settings, "NEWSBOT_NEARDUP_ENABLED"):
+            raise NotConfigured
+        params = NearDupParams(threshold=getfloat(settings, "NEWSBOT_NEARDUP_THRESHOLD"))
+        index = cls(connect(redis_url(settings)), Keys.from_settings(settings), params)
+        logger.info("Near-duplicate signatures are shared in Redis (%s:*)", index.base)
+        return index
+
     def __init__(self, client: redis.Redis, keys: Keys, params: NearDupParams | None = None) -> None:
         self.client = client
         self.base = keys.neardup

@@ -21,7 +21,10 @@ from pathlib import Path
 
 import numpy as np
 import redis
+from scrapy.crawler import Crawler
+from scrapy.exceptions import NotConfigured
 
+from newsbot.config.declared import getbool, getint
 from newsbot.identify.canonical import canonicalize
 from newsbot.identify.seen import SeenStore, url_hash
 from newsbot.scaleout.buckets import HashBuckets
@@ -39,6 +42,27 @@ def today(now: float | None = None) -> int:
 
 class RedisSeenStore:
     """Canonical-URL hashes of stored records, with the day each was stored."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedisSeenStore:
+        """``NEWSBOT_SEEN_STORE_CLASS`` with the Redis add-on: the cluster's store, loaded from the
+        dataset by the first process that finds it empty."""
+        settings = crawler.settings
+        if not getbool(settings, "NEWSBOT_SEEN_ENABLED"):
+            raise NotConfigured
+        from newsbot.identify.seen import refetch_after
+        from newsbot.run import run_id
+        from newsbot.scaleout.keys import connect, redis_url
+        from newsbot.storage.location import output_location
+
+        store = cls(
+            connect(redis_url(settings)),
+            Keys.from_settings(settings),
+            refetch_after=refetch_after(settings),
+            bucket_bits=getint(settings, "NEWSBOT_REDIS_BUCKET_BITS"),
+        )
+        store.ensure_loaded(output_location(settings), owner=run_id(crawler))
+        return store
 
     def __init__(
         self,

@@ -69,18 +69,14 @@ def ad_hoc_source(url: str) -> str:
 
 
 def _canonicalizer() -> Any:
-    try:
-        from newsbot.identify.canonical import canonicalize
-    except ImportError:  # identify stage not installed: fall back to the URL itself
-        return lambda u: u
+    from newsbot.identify.canonical import canonicalize
+
     return canonicalize
 
 
 def _seen_store(crawler: Any) -> Any:
-    try:
-        from newsbot.identify.seen import get_seen
-    except ImportError:
-        return None
+    from newsbot.identify.seen import get_seen
+
     return get_seen(crawler)
 
 
