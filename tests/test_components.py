@@ -38,7 +38,7 @@ def test_the_run_id_is_a_setting_chosen_once() -> None:
     settings = Settings()
     RunIdAddon().update_settings(settings)
     rid = settings["NEWSBOT_RUN_ID"]
-    assert rid and run_id(get_crawler(settings_dict=settings.copy_to_dict())) == rid
+    assert rid and run_id(get_crawler(settings_dict={"NEWSBOT_RUN_ID": rid})) == rid
     given = Settings({"NEWSBOT_RUN_ID": "cron-42"})
     RunIdAddon().update_settings(given)
     assert given["NEWSBOT_RUN_ID"] == "cron-42"
