@@ -24,20 +24,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from newsbot.cli.stats import default_location
+    from newsbot.cli.stats import existing_dataset
     from newsbot.config.errors import ConfigError
     from newsbot.extensions.outputlock import LockHeld, OutputLock, lock_dir
     from newsbot.storage.compact import compact_dataset
     from newsbot.storage.schema import ARTICLE_SCHEMA, REJECT_SCHEMA
 
-    try:
-        root, settings = default_location(args.output)
-    except ValueError as exc:
-        sys.stderr.write(f"newsbot: error: {exc}\n")
+    found = existing_dataset(args.output)
+    if found is None:
         return exitcodes.USAGE
-    if not root.is_dir():
-        sys.stderr.write(f"newsbot: error: no dataset at {root}\n")
-        return exitcodes.USAGE
+    root, settings = found
     if args.target_mb <= 0:
         sys.stderr.write("newsbot: error: --target-mb must be positive\n")
         return exitcodes.USAGE

@@ -20,17 +20,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from newsbot.cli.stats import default_location
+    from newsbot.cli.stats import existing_dataset
     from newsbot.report import DEFAULT_DAYS, write_report
 
-    try:
-        root, _ = default_location(args.output)
-    except ValueError as exc:
-        sys.stderr.write(f"newsbot: error: {exc}\n")
+    found = existing_dataset(args.output)
+    if found is None:
         return exitcodes.USAGE
-    if not root.is_dir():
-        sys.stderr.write(f"newsbot: error: no dataset at {root}\n")
-        return exitcodes.USAGE
+    root, _ = found
     days = DEFAULT_DAYS if args.days is None else args.days
     if days <= 0:
         sys.stderr.write("newsbot: error: --days must be positive\n")

@@ -238,6 +238,20 @@ def default_location(output: str | None = None) -> tuple[Location, Any]:
     return output_location(settings), settings
 
 
+def existing_dataset(output: str | None) -> tuple[Location, Any] | None:
+    """:func:`default_location` for a command that reads a dataset already there: None, with the
+    reason on stderr, for an unusable URI or a root that holds no dataset."""
+    try:
+        root, settings = default_location(output)
+    except ValueError as exc:
+        sys.stderr.write(f"newsbot: error: {exc}\n")
+        return None
+    if not root.is_dir():
+        sys.stderr.write(f"newsbot: error: no dataset at {root}\n")
+        return None
+    return root, settings
+
+
 def default_output() -> Path:
     """``NEWSBOT_OUTPUT_DIR`` of the project settings as a local path."""
     import os
