@@ -92,7 +92,7 @@ NEWSBOT_TEMPLATE_WARMUP_TIMEOUT = 5.0  # seconds a held article waits at most
 NEWSBOT_TEMPLATE_PERSIST = True  # keep learned templates in DIR/state/templates.json
 # Shared components, chosen like SCHEDULER / DUPEFILTER_CLASS (newsbot/extensions/components.py):
 NEWSBOT_TEMPLATE_STORE_CLASS = "newsbot.pipelines.templates.TemplateStore"  # learns the templates
-NEWSBOT_WORKER_POOL_CLASS = "newsbot.workers.ProcessPoolRunner"  # runs the pages' worker calls
+NEWSBOT_WORKER_POOL_CLASS = "newsbot.process.pool.ProcessPoolRunner"  # runs the pages' worker calls
 NEWSBOT_SEEN_STORE_CLASS = "newsbot.identify.seen.SeenStore"  # the URLs already stored
 NEWSBOT_NEARDUP_INDEX_CLASS = "newsbot.pipelines.identify.FileIndex"  # near-duplicate signatures
 NEWSBOT_CLEAN_QUALITY = True  # drop what is not an article (reject code in DIR/rejects/)
@@ -165,7 +165,7 @@ NEWSBOT_STORE_ENABLED = True  # write records to DIR/articles/
 NEWSBOT_REJECTS_ENABLED = True  # write dropped pages to DIR/rejects/
 NEWSBOT_CONDITIONAL_GET = True  # poll feeds and sitemaps with If-None-Match / If-Modified-Since
 NEWSBOT_IDLE_CONNECTION_TIMEOUT = 20.0  # seconds an idle keep-alive connection stays open
-# Worker processes (newsbot/workers.py): None or "auto": one per core; 0: inline, in the reactor thread.
+# Worker processes (newsbot/process/pool.py): None or "auto": one per core; 0: inline, in the reactor thread.
 NEWSBOT_WORKERS = None
 NEWSBOT_WORKER_TIMEOUT = 60.0  # seconds one page's worker call may take
 NEWSBOT_WORKER_MAX_PENDING = 0  # calls in flight at most (0: 8 per worker)
@@ -186,7 +186,7 @@ NEWSBOT_MAX_LISTINGS_PER_SOURCE = 2000  # feeds, sitemaps and robots.txt fetched
 NEWSBOT_MAX_SCHEDULED = 1000
 NEWSBOT_REDIS_URL = None  # redis://... : share frontier and state with other processes
 # Scale-out on Redis (docs/scale-out.md); inert while NEWSBOT_REDIS_URL is unset.
-ADDONS = {"newsbot.run.RunIdAddon": 0, "newsbot.scaleout.addon.RedisScaleOut": 0}
+ADDONS = {"newsbot.config.run.RunIdAddon": 0, "newsbot.scaleout.addon.RedisScaleOut": 0}
 NEWSBOT_REDIS_PREFIX = "newsbot"  # prefix of every Redis key of the cluster
 NEWSBOT_REDIS_FINGERPRINT_TTL = 7.0  # days a fetched URL is not fetched again (0: never again)
 NEWSBOT_REDIS_LISTING_CLAIM = 300.0  # seconds one process owns a feed/sitemap poll

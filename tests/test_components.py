@@ -5,9 +5,9 @@ from __future__ import annotations
 from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
+from newsbot.config.run import RunIdAddon, run_id
 from newsbot.extensions.components import CrawlComponents, component
 from newsbot.identify.seen import SeenStore, get_seen
-from newsbot.run import RunIdAddon, run_id
 from newsbot.scaleout.addon import RedisScaleOut
 
 

@@ -11,7 +11,7 @@ import asyncio, time
 from scrapy.utils.reactor import install_reactor
 install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
 from twisted.internet import defer, reactor
-from newsbot.workers import ProcessPoolRunner, WorkerTimeout
+from newsbot.process.pool import ProcessPoolRunner, WorkerTimeout
 
 async def main():
     # The first call waits for the worker's start-up (imports, profiles): seconds on a loaded
@@ -53,7 +53,7 @@ def test_every_worker_starts_with_its_pool_before_the_first_call() -> None:
     once), so that they import and load their profiles before a page waits for them."""
     code = """
 import os
-from newsbot.workers import ProcessPoolRunner
+from newsbot.process.pool import ProcessPoolRunner
 runner = ProcessPoolRunner(2, timeout=30)
 print("started", len(runner._pool._processes), all(p.pid for p in runner._pool._processes.values()))
 runner._replace(runner._pool, "test")

@@ -153,7 +153,7 @@ def stage_times(pages: list[AebPage], rounds: int = 2) -> dict[str, float]:
 _STARTUP = """
 import sys, time
 from newsbot.bench.throughput import default_plan
-from newsbot.worker_setup import warm_up
+from newsbot.process.worker_setup import warm_up
 from newsbot.process.page import Page
 from newsbot.process.worker import run_installed
 warm_up(default_plan())

@@ -292,8 +292,8 @@ def _report(summary: dict[str, Any], path: object) -> None:
 
 def run_crawl(opts: CrawlOptions) -> int:
     from newsbot.config.errors import ConfigError
+    from newsbot.config.run import new_run_id
     from newsbot.extensions.outputlock import LockHeld, OutputLock, lock_dir
-    from newsbot.run import new_run_id
     from newsbot.storage.location import output_location
 
     run = new_run_id()

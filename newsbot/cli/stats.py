@@ -259,7 +259,7 @@ def default_output() -> Path:
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
     from scrapy.utils.project import get_project_settings
 
-    from newsbot.run import output_dir
+    from newsbot.config.run import output_dir
 
     return output_dir(get_project_settings())
 

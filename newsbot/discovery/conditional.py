@@ -23,7 +23,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 
 from newsbot.config.declared import getbool
-from newsbot.run import state_location
+from newsbot.config.run import state_location
 from newsbot.storage.location import LocatedFile
 
 logger = logging.getLogger(__name__)

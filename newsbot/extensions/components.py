@@ -7,7 +7,7 @@ add-on, :mod:`newsbot.scaleout.addon`, sets the Redis classes at add-on priority
 ==============================  ==============================================  ==================
 setting                         default                                         used by
 ==============================  ==============================================  ==================
-``NEWSBOT_WORKER_POOL_CLASS``   :class:`newsbot.workers.ProcessPoolRunner`       pipelines, spiders
+``NEWSBOT_WORKER_POOL_CLASS``   :class:`newsbot.process.pool.ProcessPoolRunner`       pipelines, spiders
 ``NEWSBOT_SEEN_STORE_CLASS``    :class:`newsbot.identify.seen.SeenStore`         spiders, identify
 ``NEWSBOT_NEARDUP_INDEX_CLASS`` :class:`newsbot.pipelines.identify.FileIndex`    near-duplicates
 ``NEWSBOT_TEMPLATE_STORE_CLASS`` :class:`newsbot.pipelines.templates.TemplateStore` the page pipeline

@@ -35,7 +35,7 @@ from scrapy.exceptions import NotConfigured
 
 from newsbot.config.declared import default, getbool
 from newsbot.config.errors import ConfigError
-from newsbot.run import run_id
+from newsbot.config.run import run_id
 from newsbot.storage.location import is_remote
 
 logger = logging.getLogger(__name__)

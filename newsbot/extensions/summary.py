@@ -28,7 +28,7 @@ from twisted.internet import task
 from newsbot import __version__
 from newsbot import signals as nb_signals
 from newsbot.config.declared import getbool, getfloat
-from newsbot.run import run_id
+from newsbot.config.run import run_id
 from newsbot.storage.location import Location, output_location
 
 logger = logging.getLogger(__name__)

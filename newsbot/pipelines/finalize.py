@@ -8,10 +8,10 @@ from typing import Any
 from itemadapter import ItemAdapter
 from scrapy.crawler import Crawler
 
+from newsbot.config.run import run_id
 from newsbot.pipelines.page import page_of
 from newsbot.process.build import build_plan
 from newsbot.process.stages import body
-from newsbot.run import run_id
 
 
 class FinalizePipeline:

@@ -37,6 +37,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newsbot.config.declared import getbool, getfloat, getint
+from newsbot.config.run import state_location
 from newsbot.extensions.components import component
 from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
 from newsbot.identify.dataset import dataset_files
@@ -46,7 +47,6 @@ from newsbot.identify.shingles import content_hash
 from newsbot.pipelines.page import page_of
 from newsbot.process.build import build_plan
 from newsbot.process.stages import shingles
-from newsbot.run import state_location
 from newsbot.storage.location import LocatedFile, Location, output_location
 from newsbot.storage.quarantine import quarantine
 from newsbot.storage.text import count_words

@@ -23,8 +23,8 @@ from newsbot.pipelines.templates import TemplateStore
 from newsbot.process.build import build_plan
 from newsbot.process.page import Page
 from newsbot.process.plan import TEMPLATES, Plan, process_page, stage_name
+from newsbot.process.pool import WorkerTimeout, get_runner
 from newsbot.process.stages import apply_templates
-from newsbot.workers import WorkerTimeout, get_runner
 
 logger = logging.getLogger(__name__)
 

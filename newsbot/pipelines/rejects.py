@@ -20,8 +20,8 @@ from twisted.internet import task
 
 from newsbot import signals as nb_signals
 from newsbot.config.declared import getbool, getfloat
+from newsbot.config.run import run_id
 from newsbot.pipelines.store import stop_on_write_failure
-from newsbot.run import run_id
 from newsbot.storage.location import output_location
 from newsbot.storage.parquet import PartitionedWriter
 from newsbot.storage.records import partition_by_fetch_date, reject_row

@@ -24,7 +24,7 @@ from twisted.internet import task
 
 from newsbot import signals as nb_signals
 from newsbot.config.declared import getbool, getfloat, getint
-from newsbot.run import run_id
+from newsbot.config.run import run_id
 from newsbot.storage.location import output_location
 from newsbot.storage.parquet import PartitionedWriter, remove_stale_temp_files
 from newsbot.storage.records import article_row, partition_by_fetch_date

@@ -34,7 +34,7 @@ from newsbot.clean.templates import (
     TemplateSnapshot,
 )
 from newsbot.config.declared import declared, getbool
-from newsbot.run import state_location
+from newsbot.config.run import state_location
 from newsbot.storage.location import LocatedFile
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The plan a worker process runs: handed over once, when the process starts.
 
-The pool's initializer (:func:`newsbot.worker_setup.warm_up`) calls :func:`install` with the
+The pool's initializer (:func:`newsbot.process.worker_setup.warm_up`) calls :func:`install` with the
 crawl's plan, so each page's call carries only the page.
 """
 

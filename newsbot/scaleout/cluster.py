@@ -24,7 +24,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
 from newsbot.config.declared import getfloat
-from newsbot.run import run_id
+from newsbot.config.run import run_id
 from newsbot.scaleout.keys import Keys, connect, redis_url
 
 logger = logging.getLogger(__name__)

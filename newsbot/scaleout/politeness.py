@@ -25,7 +25,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from newsbot.run import run_id
+from newsbot.config.run import run_id
 from newsbot.scaleout.keys import Keys, connect, redis_url
 
 logger = logging.getLogger(__name__)

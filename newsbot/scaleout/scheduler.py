@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy_redis.scheduler import Scheduler
 
 from newsbot.config.declared import getfloat
-from newsbot.run import run_id
+from newsbot.config.run import run_id
 from newsbot.scaleout.keys import Keys
 
 logger = logging.getLogger(__name__)

@@ -50,8 +50,8 @@ class RedisSeenStore:
         settings = crawler.settings
         if not getbool(settings, "NEWSBOT_SEEN_ENABLED"):
             raise NotConfigured
+        from newsbot.config.run import run_id
         from newsbot.identify.seen import refetch_after
-        from newsbot.run import run_id
         from newsbot.scaleout.keys import connect, redis_url
         from newsbot.storage.location import output_location
 

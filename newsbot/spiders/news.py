@@ -26,8 +26,8 @@ from newsbot.config.sources import Source, load_sources
 from newsbot.discovery.entry import DiscoveredEntry
 from newsbot.discovery.feeds import FeedError, parse_feed
 from newsbot.discovery.sitemaps import SitemapError, parse_sitemap, sitemaps_from_robots
+from newsbot.process.pool import WorkerTimeout, get_runner
 from newsbot.spiders.base import NewsbotSpider, ad_hoc_source
-from newsbot.workers import WorkerTimeout, get_runner
 
 logger = logging.getLogger(__name__)
 

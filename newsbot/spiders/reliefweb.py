@@ -31,8 +31,8 @@ from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
 from newsbot.discovery import reliefweb as api
 from newsbot.items import ArticleItem
+from newsbot.process.pool import WorkerTimeout, get_runner
 from newsbot.spiders.api import RETRY_STATUSES, ApiSpider
-from newsbot.workers import WorkerTimeout, get_runner
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Start-up of a worker process (kept apart from :mod:`newsbot.workers`, which imports Scrapy).
+"""Start-up of a worker process (kept apart from :mod:`newsbot.process.pool`, which imports Scrapy).
 
 A worker only runs the pure stage functions; importing Scrapy and Twisted there would cost
 ~25 MB per process for nothing.
@@ -68,7 +68,7 @@ def warm_up(plan: Any = None, parent_pid: int | None = None) -> None:
     """Tie the worker to its parent, install the crawl's plan, import the heavy modules and load
     the language profiles before the first page arrives, so the first calls do not pay for them
     inside the per-page timeout."""
-    # The parent spawns workers with SIGINT blocked (``newsbot.workers._sigint_blocked``), so a
+    # The parent spawns workers with SIGINT blocked (``newsbot.process.pool._sigint_blocked``), so a
     # Ctrl-C during the interpreter's start-up is not a KeyboardInterrupt either; from here on
     # it is ignored, and unblocked so that the mask is the ordinary one.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

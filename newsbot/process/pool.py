@@ -8,7 +8,7 @@ arguments and results, no shared state) to the crawl's runner and ``await`` the 
 
 ``NEWSBOT_WORKERS`` sets the pool size (default: one per core; ``0`` runs inline, in the reactor
 thread). Workers ignore Ctrl-C and die with the crawl, even a SIGKILLed one
-(:mod:`newsbot.worker_setup`); the pool is shut down in a thread when the spider closes, so the
+(:mod:`newsbot.process.worker_setup`); the pool is shut down in a thread when the spider closes, so the
 reactor never waits on process joins. ``NEWSBOT_WORKER_TIMEOUT`` bounds one call: a
 pathological page fails alone with :class:`WorkerTimeout`, and the pool is replaced so the stuck
 process does not hold a slot. In-flight calls are capped (``NEWSBOT_WORKER_MAX_PENDING``, default
@@ -38,7 +38,7 @@ from newsbot.config.declared import getfloat, getint
 from newsbot.process.page import Page
 from newsbot.process.plan import Plan, finish_page, process_page
 from newsbot.process.worker import run_installed
-from newsbot.worker_setup import warm_up
+from newsbot.process.worker_setup import warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def _sigint_blocked() -> Iterator[None]:
     """SIGINT blocked in this thread while it spawns workers.
 
     A child inherits the signal mask across fork and exec, so a Ctrl-C that arrives while a
-    worker's interpreter starts (before :func:`~newsbot.worker_setup.warm_up` ignores SIGINT) is
+    worker's interpreter starts (before :func:`~newsbot.process.worker_setup.warm_up` ignores SIGINT) is
     no ``KeyboardInterrupt`` traceback in it. For the parent nothing is lost: a SIGINT arriving
     meanwhile stays pending and is handled when the mask is restored.
     """
