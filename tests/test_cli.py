@@ -147,6 +147,20 @@ def test_extract_prints_the_record_and_what_was_removed() -> None:
     assert rec["url"] == "https://courrier.example/2026/11/frappes"
 
 
+def test_extract_runs_the_crawl_plan_with_the_settings_given() -> None:
+    page = HERE / "pages" / "fr-latin1-as-utf8.html"
+    url = "https://courrier.example/2026/11/frappes"
+    # the duplicates stage is the crawl's: switched off by its setting, the headline stays
+    proc = newsbot("extract", str(page), "--url", url, "-s", "NEWSBOT_CLEAN_DUPLICATES=False")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rec = json.loads(proc.stdout)
+    assert "duplicates" not in rec["stages"] and rec["removed"] == []
+    assert rec["body"].startswith("Frappes aériennes meurtrières près de la frontière\n")
+    typo = newsbot("extract", str(page), "-s", "NEWSBOT_BATCHSIZE=3")
+    assert typo.returncode == 2 and "did you mean NEWSBOT_BATCH_SIZE" in typo.stderr
+    assert "Traceback" not in typo.stderr
+
+
 def test_sources_check_is_wired() -> None:
     proc = newsbot("sources", "check", "--help")
     assert proc.returncode == 0 and "usage" in proc.stdout.lower()

@@ -3,9 +3,9 @@ extraction and cleaning (the trafilatura CLI's ``-u URL`` habit: ``--format text
 
 For tuning rules and debugging a source: prints JSON with the record newsbot would build (title,
 body, metadata, language, relevance) and, under ``removed``, every piece of text a clean stage
-dropped with the stage that dropped it. Each stage is imported lazily; a stage that is not
-installed (or whose configuration does not load) is listed under ``stages`` as skipped, with why.
-Nothing is written to the dataset.
+dropped with the stage that dropped it. The page goes through the crawl's own plan
+(``NEWSBOT_PAGE_STAGES`` and the project settings), so what it prints is what a crawl would store
+(without the source's learned templates, which live in a dataset's state). Nothing is written.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from scrapy.settings import BaseSettings
 
 from newsbot.cli import exitcodes
 
@@ -33,6 +34,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="json: the record and what cleaning removed (default); text: the clean body; "
         "markdown: title, metadata line and body",
     )
+    p.add_argument(
+        "-s",
+        dest="settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting for this page, as for crawl (e.g. -s NEWSBOT_CLEANING_RULES=my-rules.toml)",
+    )
+
+
+def page_settings(pairs: list[str]) -> BaseSettings:
+    """The project settings with the ``-s`` pairs over them, checked as a crawl checks them."""
+    import os
+
+    from scrapy.utils.project import get_project_settings
+
+    from newsbot.cli.crawl import parse_settings
+    from newsbot.extensions.settingscheck import check_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "newsbot.settings")
+    settings = get_project_settings()
+    settings.setdict(parse_settings(pairs), priority="cmdline")
+    check_settings(settings)
+    return settings
 
 
 def as_text(result: dict[str, Any]) -> str:
@@ -68,111 +93,55 @@ def fetch(url: str) -> tuple[bytes, str, str]:
         return body, resp.headers.get("Content-Type", ""), resp.geturl()
 
 
-def _stage(stages: dict[str, str], name: str, fn: Callable[[], Any]) -> Any:
-    """Run one optional stage; record ``ok`` or why it was skipped."""
-    try:
-        out = fn()
-    except ImportError as exc:
-        stages[name] = f"skipped: not installed ({exc.name or exc})"
-        return None
-    except Exception as exc:  # a stage's configuration may be broken: say so, keep going
-        stages[name] = f"skipped: {type(exc).__name__}: {exc}"
-        return None
-    stages[name] = "ok"
-    return out
-
-
-def process_page(body: bytes, content_type: str, url: str) -> dict[str, Any]:
-    from newsbot.extract import ExtractionError, extract_article
+def process_page(
+    body: bytes, content_type: str, url: str, settings: BaseSettings | None = None
+) -> dict[str, Any]:
+    """The record the crawl would build from this page: the crawl's own plan
+    (``NEWSBOT_PAGE_STAGES`` from the project settings) run once on it, as a worker runs it."""
+    from newsbot.extract import ExtractionError
     from newsbot.extract.decode import decode_html
-    from newsbot.identify.shingles import content_hash
-    from newsbot.storage.text import count_words, tidy_text
+    from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
+    from newsbot.process import stages as page_stages
+    from newsbot.process.build import build_plan
+    from newsbot.process.page import Page
+    from newsbot.process.plan import process_page as run_plan
 
-    stages: dict[str, str] = {}
+    plan = build_plan(settings if settings is not None else page_settings([]))
     encoding, html = decode_html(body, content_type)
-    out: dict[str, Any] = {"url": url, "encoding": encoding, "stages": stages}
+    page = Page(url=url, html=html)
+    out: dict[str, Any] = {"url": url, "encoding": encoding, "stages": dict.fromkeys(plan.names, "ok")}
     try:
-        art = extract_article(html, url, {})
+        run_plan(plan, page)
     except ExtractionError as exc:
-        stages["extract"] = f"failed: {exc.reason}"
+        out["stages"]["extract"] = f"failed: {exc.reason}"
         out["verdict"] = f"{exc.reason}: {exc.detail}"
         return out
-    stages["extract"] = "ok"
-    paragraphs = list(art.paragraphs)
-    removed: list[tuple[str, str]] = []
-
-    def clean() -> None:
-        from newsbot.clean.rules import default_ruleset
-        from newsbot.clean.stages import clean_paragraphs
-
-        res = clean_paragraphs(
-            paragraphs,
-            title=art.title,
-            description=art.description,
-            rules=default_ruleset(),
-            authors=art.authors,
-        )
-        paragraphs[:] = res.paragraphs
-        removed.extend(res.removed)
-
-    _stage(stages, "clean", clean)
-
-    def quality() -> str | None:
-        from newsbot.clean.quality import assess
-
-        return assess(
-            paragraphs,
-            title=art.title,
-            page_type=art.page_type,
-            removed=removed,
-            is_article=art.is_article_markup,
-            url=url,
-        )
-
-    verdict = _stage(stages, "quality", quality)
-    body_text = tidy_text("\n".join(paragraphs), multiline=True) or ""
-
-    def language() -> tuple[str | None, float | None]:
-        from newsbot.enrich.language import detect_language, sample_text
-
-        guess = detect_language(sample_text(art.title, body_text), art.language)
-        return guess.code, guess.confidence
-
-    lang = _stage(stages, "language", language) or (art.language, None)
-
-    def relevance() -> float | None:
-        from newsbot.config.paths import settings_path
-        from newsbot.enrich.relevance import load_lexicon
-
-        return load_lexicon(settings_path("relevance")).score(art.title, body_text, lang[0] or "en")
-
-    score = _stage(stages, "relevance", relevance)
-
-    def canonical() -> tuple[str, str]:
-        from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
-
-        can = canonicalize(choose_canonical(url, art.rel_canonical, art.og_url))
-        return can, article_id(can)
-
-    ident = _stage(stages, "identify", canonical) or (url, None)
+    if page.final_body is None:
+        # A rejected page stops before the body stage; show what would have been stored anyway.
+        page_stages.body(page, plan)
+    art = page.article
+    assert art is not None  # extraction ran (it raises when it cannot)
+    can = canonicalize(choose_canonical(url, art.rel_canonical, art.og_url))
+    lang = page.language
     out.update(
-        canonical_url=ident[0],
-        id=ident[1],
-        title=art.title,
-        authors=art.authors,
+        extraction_path=art.extraction_path,
+        canonical_url=can,
+        id=article_id(can),
+        title=page.title,
+        authors=page.authors,
         published_at=art.published_at.isoformat() if art.published_at else None,
-        declared_language=art.language,
-        language=lang[0],
-        language_confidence=lang[1],
-        conflict_score=score,
-        description=art.description,
+        declared_language=page.declared_language,
+        language=lang.code if lang else None,
+        language_confidence=lang.confidence if lang else None,
+        conflict_score=page.score,
+        description=page.description,
         site_name=art.site_name,
         page_type=art.page_type,
-        word_count=count_words(body_text),
-        content_hash=content_hash(body_text),
-        verdict=verdict,
-        body=body_text,
-        removed=[{"stage": stage, "text": text} for stage, text in removed],
+        word_count=page.word_count,
+        content_hash=page.content_hash,
+        verdict=page.quality,
+        body=page.final_body,
+        removed=[{"stage": stage, "text": text} for stage, text in page.removed],
         extractor_version=art.extractor_version,
     )
     return out
@@ -192,7 +161,13 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as exc:
         sys.stderr.write(f"newsbot: error: cannot read {page}: {exc}\n")
         return exitcodes.USAGE
-    result = process_page(body, ctype, url)
+    from newsbot.config.errors import ConfigError
+
+    try:
+        result = process_page(body, ctype, url, page_settings(getattr(args, "settings", [])))
+    except ConfigError as exc:
+        sys.stderr.write(f"newsbot: error: {exc}\n")
+        return exitcodes.USAGE
     fmt = getattr(args, "format", "json")
     if fmt == "text":
         sys.stdout.write(as_text(result))
