@@ -224,9 +224,28 @@ def _cached_lexicon(path: str) -> Lexicon:
     return load_lexicon(path)
 
 
+@functools.lru_cache(maxsize=4)
+def _stamped_lexicon(path: str, stamp: tuple[tuple[str, int, int], ...]) -> Lexicon:
+    return load_lexicon(path)
+
+
+def cached_lexicon(path: str) -> Lexicon:
+    """The lexicon at ``path``, loaded and validated once while its files are unchanged: the plan's
+    check and the relevance pipeline of a crawl share one copy, and an edited file (a user tuning
+    the lexicon between two crawls of one process) is loaded again."""
+    root = Path(path)
+    try:
+        stamp = tuple(
+            (f.name, st.st_mtime_ns, st.st_size) for f in sorted(root.glob("*.toml")) if (st := f.stat())
+        )
+    except OSError:
+        stamp = ()
+    return _stamped_lexicon(str(path), stamp)
+
+
 def score_with_lexicon(path: str, title: str | None, text: str, language: str) -> float | None:
     """Score with the lexicon at ``path``, loaded once per process: what a worker process runs."""
-    return _cached_lexicon(path).score(title, text, language)
+    return cached_lexicon(path).score(title, text, language)
 
 
 def load_lexicon(path: str | Path) -> Lexicon:

@@ -35,7 +35,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from newsbot.config.declared import getbool
-from newsbot.enrich.relevance import load_lexicon
+from newsbot.enrich.relevance import cached_lexicon
 from newsbot.pipelines.page import page_of
 from newsbot.process.build import build_plan, languages_setting, lexicon_path, min_conflict_score
 
@@ -85,7 +85,7 @@ class RelevancePipeline:
         self.stats = crawler.stats
         self.min_score = min_score
         self.plan = build_plan(crawler.settings)
-        self.lexicon = load_lexicon(lexicon_path(crawler.settings))
+        self.lexicon = cached_lexicon(self.plan.lexicon or lexicon_path(crawler.settings))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RelevancePipeline:

@@ -19,7 +19,7 @@ from newsbot.config.declared import declared
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
 from newsbot.enrich.language import iso639_1
-from newsbot.enrich.relevance import load_lexicon
+from newsbot.enrich.relevance import cached_lexicon
 from newsbot.identify.neardup import NearDupParams
 from newsbot.process.plan import Plan, StageFn, stage_name
 
@@ -90,7 +90,7 @@ def build_plan(settings: BaseSettings) -> Plan:
     lexicon = None
     if "relevance" in names:
         lexicon = lexicon_path(settings)
-        lex = load_lexicon(lexicon)
+        lex = cached_lexicon(lexicon)
         logger.info("relevance lexicon %s: %s", lexicon, ", ".join(sorted(lex.languages)))
     neardup = NearDupParams()
     plan = Plan(
