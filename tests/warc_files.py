@@ -54,3 +54,23 @@ def write_warc(
             )
             writer.write_record(rec)
     return path
+
+
+def write_warc_responses(
+    path: Path,
+    responses: Iterable[tuple[str, str, list[tuple[str, str]], bytes]],
+    *,
+    when: datetime | None = None,
+) -> Path:
+    """A gzip-per-record WARC file of the given responses (url, status line, headers, body), kept
+    exactly as sent: what a crawler archiving its fetches writes."""
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        for url, status, headers, body in responses:
+            http = StatusAndHeaders(status, list(headers), protocol="HTTP/1.1")
+            warc_headers = {"WARC-Date": when.strftime("%Y-%m-%dT%H:%M:%SZ")} if when else None
+            rec = writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=http, warc_headers_dict=warc_headers
+            )
+            writer.write_record(rec)
+    return path
