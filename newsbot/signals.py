@@ -21,3 +21,8 @@ stop_now = object()
 #: Sent when a write to the dataset failed (a full disk, a read-only mount): the run stops with
 #: ``newsbot.cli.exitcodes.WRITE_FAILED``. Arguments: ``path``, ``error``.
 write_failed = object()
+
+#: Sent when dataset rows are on disk (the file holding them is in place), not when they are
+#: buffered: a store that remembers what is stored (the cluster's seen-URL memory) marks them
+#: now, so rows a failed write left out stay unseen. Argument: ``rows`` (article row dicts).
+records_stored = object()

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from newsbot.demo.server import SITE_ROOT, SOURCES_TEMPLATE, render_sources
+from tests.disks import mount_small_disk, unmount
 
 
 @dataclass
@@ -105,3 +106,15 @@ def site_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[
     finally:
         for site in started:
             site.stop()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs mounted for the test (skipped where mounting is not permitted)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    mount_small_disk(mnt)
+    try:
+        yield mnt
+    finally:
+        unmount(mnt)

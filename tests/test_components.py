@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scrapy.settings import Settings
+from scrapy.utils.project import get_project_settings
 from scrapy.utils.test import get_crawler
 
 from newsbot.config.run import RunIdAddon, run_id
@@ -51,3 +52,12 @@ def test_the_redis_add_on_chooses_the_redis_state_at_add_on_priority() -> None:
     assert settings["NEWSBOT_SEEN_STORE_CLASS"] == "newsbot.scaleout.seen.RedisSeenStore"
     assert settings.getpriority("NEWSBOT_SEEN_STORE_CLASS") == settings.getpriority("SCHEDULER")
     assert settings["NEWSBOT_NEARDUP_INDEX_CLASS"] == "my.Index"  # -s still wins
+
+
+def test_the_redis_state_wins_over_the_project_settings_defaults() -> None:
+    # newsbot/settings.py declares the one-process classes at "project" priority, above "addon".
+    settings = get_project_settings()
+    settings.set("NEWSBOT_REDIS_URL", "redis://127.0.0.1:1/0", priority="cmdline")
+    RedisScaleOut().update_settings(settings)
+    assert settings["NEWSBOT_SEEN_STORE_CLASS"] == "newsbot.scaleout.seen.RedisSeenStore"
+    assert settings["NEWSBOT_NEARDUP_INDEX_CLASS"] == "newsbot.scaleout.neardup.RedisSignatureIndex"

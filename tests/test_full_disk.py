@@ -5,53 +5,18 @@ Needs root (or CAP_SYS_ADMIN) to mount; skipped with the reason where mounting i
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 
 from newsbot.cli import exitcodes
 from newsbot.extensions.summary import RESERVE_BYTES
 from tests.data.hostile.harness import FAST, hostile_site, newsbot, read_articles, summaries
+from tests.disks import fill, remount
 
 N = 200  # about 600 KB of records: more than the disk has left
 #: Four records a file (about 12 KB each): the disk fills up after a few files.
 SMALL_BATCHES = ["-s", "NEWSBOT_BATCH_SIZE=4", "-s", "NEWSBOT_FLUSH_INTERVAL=0"]
-
-
-def _mount(args: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(args, capture_output=True, text=True)
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    mnt = tmp_path / "disk"
-    mnt.mkdir()
-    if shutil.which("mount") is None:
-        pytest.skip("no mount command")
-    done = _mount(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mnt)])
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    try:
-        yield mnt
-    finally:
-        _mount(["umount", "-l", str(mnt)])
-
-
-def fill(mnt: Path, leave: int) -> Path:
-    """A ballast file taking all the free space but ``leave`` bytes (written, so allocated)."""
-    st = os.statvfs(mnt)
-    size = st.f_bavail * st.f_frsize - leave
-    ballast = mnt / "ballast"
-    with ballast.open("wb") as fh:
-        chunk = b"\0" * 65536
-        for _ in range(size // len(chunk)):
-            fh.write(chunk)
-    return ballast
 
 
 def test_a_full_disk_stops_the_run_counts_only_rows_on_disk_and_the_next_run_fetches_the_rest(
@@ -81,7 +46,7 @@ def test_a_full_disk_stops_the_run_counts_only_rows_on_disk_and_the_next_run_fet
         # Room again: the next run fetches and stores exactly the records that were not written
         # (they were not remembered as seen).
         ballast.unlink()
-        assert _mount(["mount", "-o", "remount,size=64m", str(small_disk)]).returncode == 0
+        remount(small_disk, "64m")
         again = newsbot("crawl", "--output", str(out), *FAST, *SMALL_BATCHES, "--feeds", feed)
         assert again.returncode == 0, again.stderr[-3000:]
         urls = read_articles(out).column("url").to_pylist()

@@ -116,3 +116,17 @@ def test_no_site_slot_without_a_delay(redis_server: LocalRedis) -> None:
         ClusterDomainDelayMiddleware.from_crawler(
             get_crawler(NewsLike, {"NEWSBOT_REDIS_URL": redis_server.url, "NEWSBOT_REDIS_DOMAIN_DELAY": 0})
         )
+
+
+def test_a_claim_hides_a_url_from_every_process_until_stored_or_released(redis_server: LocalRedis) -> None:
+    keys = Keys("t")
+    mine = RedisSeenStore(redis_server.client(), keys)
+    other = RedisSeenStore(redis_server.client(), keys)
+    url, kept = "https://example.org/news/1", "https://example.org/news/2"
+    mine.claim("id-1", url)
+    mine.claim("id-2", kept)
+    assert url in other and kept in other  # waiting in my write buffer: nobody fetches it
+    mine.records_stored([{"id": "id-2", "url": kept, "canonical_url": kept, "discovered_url": None}])
+    mine.release_claims()  # the engine stopped with id-1 never written
+    assert url not in other and url not in mine
+    assert kept in other and len(other) == 1

@@ -16,8 +16,11 @@ Spiders reach the crawl's store through::
     if seen is not None and url in seen:   # any URL variant; canonicalized inside
         ...                                # already stored: don't request it
 
-The identity pipeline adds every record it lets through, so a URL stored earlier in the same
-run is also seen.
+The identity pipeline claims the URLs of every record it lets through (:meth:`UrlMemory.claim`),
+so a URL stored earlier in the same run is also seen. A claim is not a record on disk: a store
+that outlives the run (the cluster's, in Redis) turns claims into "stored" only when the store
+pipeline's ``records_stored`` signal says the rows are in place, and forgets the rest when the
+engine stops, so a record a failed write left out is fetched again by the next run.
 
 Settings: ``NEWSBOT_SEEN_ENABLED`` (default True); ``NEWSBOT_REFETCH_AFTER_DAYS`` (default 0 =
 never): records fetched longer ago than this are not considered seen, so their pages are
@@ -74,7 +77,18 @@ class UrlMemory(Protocol):
 
     def add_canonical(self, *canonical_urls: str | None) -> None: ...
 
+    def claim(self, article_id: str, *canonical_urls: str) -> None: ...
+
     def __len__(self) -> int: ...
+
+
+def record_variants(url: str, canonical_url: str, discovered_url: str | None) -> set[str]:
+    """The canonical forms a record is remembered by: its canonical URL, and the canonical forms
+    of the URL it was fetched from and of the one it was listed as."""
+    variants = {canonical_url, canonicalize(url)}
+    if discovered_url:
+        variants.add(canonicalize(discovered_url))
+    return variants
 
 
 def url_hash(canonical_url: str) -> int:
@@ -147,6 +161,11 @@ class SeenStore:
             added = np.sort(np.fromiter(self._added, dtype=np.uint64))
             self._sorted = merge_sorted(self._sorted, added)
             self._added = set()
+
+    def claim(self, article_id: str, *canonical_urls: str) -> None:
+        """Seen for the rest of the run. Only the dataset outlives the run (the next one is built
+        from it), so a record that never reaches the disk is unseen again then."""
+        self.add_canonical(*canonical_urls)
 
     # --- building --------------------------------------------------------------------------
     @classmethod

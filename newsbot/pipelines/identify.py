@@ -39,10 +39,10 @@ from scrapy.exceptions import DropItem, NotConfigured
 from newsbot.config.declared import getbool, getfloat, getint
 from newsbot.config.run import state_location
 from newsbot.extensions.components import component
-from newsbot.identify.canonical import article_id, canonicalize, choose_canonical
+from newsbot.identify.canonical import article_id, choose_canonical
 from newsbot.identify.dataset import dataset_files
 from newsbot.identify.neardup import NearDuplicateIndex, NearDupParams, SignatureIndex, UnreadableState
-from newsbot.identify.seen import get_seen
+from newsbot.identify.seen import get_seen, record_variants
 from newsbot.identify.shingles import content_hash
 from newsbot.pipelines.page import page_of
 from newsbot.process.build import build_plan
@@ -88,14 +88,12 @@ class IdentityPipeline:
             a["word_count"] = count_words(body)
         if self.seen is None:
             return item
-        variants = {canonical, canonicalize(url)}
-        if a.get("discovered_url"):
-            variants.add(canonicalize(a["discovered_url"]))
+        variants = record_variants(url, canonical, a.get("discovered_url"))
         # No await between the check and the add: concurrent items cannot both pass.
         if any(self.seen.contains_canonical(v) for v in variants):
             self.stats.inc_value("newsbot/dropped/seen")
             raise DropItem(f"duplicate:url {canonical} is already stored")
-        self.seen.add_canonical(*variants)
+        self.seen.claim(a["id"], *variants)
         return item
 
 

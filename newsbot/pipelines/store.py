@@ -95,6 +95,7 @@ class ParquetStorePipeline:
         return item
 
     def _count(self, rows: list[dict[str, Any]]) -> None:
+        self.crawler.signals.send_catch_log(nb_signals.records_stored, rows=rows)
         for row in rows:
             self.stats.inc_value("newsbot/stored")
             self.stats.inc_value(f"newsbot/source/{row['source']}/stored")

@@ -41,12 +41,17 @@ class RedisScaleOut:
             "SCHEDULER_QUEUE_KEY": f"{prefix}:%(spider)s:requests",
             "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:%(spider)s:fp",
         }
-        # The shared state is the cluster's: chosen here, at add-on priority, so -s still wins.
-        values["NEWSBOT_SEEN_STORE_CLASS"] = "newsbot.scaleout.seen.RedisSeenStore"
-        if getbool(settings, "NEWSBOT_REDIS_NEARDUP"):
-            values["NEWSBOT_NEARDUP_INDEX_CLASS"] = "newsbot.scaleout.neardup.RedisSignatureIndex"
         for name, value in values.items():
             settings.set(name, value, priority="addon")
+        # The shared state is the cluster's. newsbot/settings.py declares the one-process classes
+        # at "project" priority, above the add-on's: set at "add-on" they were silently ignored
+        # and every process kept a seen-URL memory of its own. -s and spider settings still win.
+        components = {"NEWSBOT_SEEN_STORE_CLASS": "newsbot.scaleout.seen.RedisSeenStore"}
+        if getbool(settings, "NEWSBOT_REDIS_NEARDUP"):
+            components["NEWSBOT_NEARDUP_INDEX_CLASS"] = "newsbot.scaleout.neardup.RedisSignatureIndex"
+        for name, value in components.items():
+            project = settings.getpriority(name) == SETTINGS_PRIORITIES["project"]
+            settings.set(name, value, priority="project" if project else "addon")
         settings.set_in_component_priority_dict(
             "DOWNLOADER_MIDDLEWARES", "newsbot.scaleout.politeness.ClusterDomainDelayMiddleware", 950
         )

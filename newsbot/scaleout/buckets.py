@@ -90,6 +90,12 @@ class HashBuckets:
         bucket, field = self._split(h)
         return [f"{self.base}:{w}:{bucket}" for w in windows], field, expire_ms
 
+    def lookup_keys(self, h: int, now: float | None = None) -> tuple[list[str], bytes]:
+        """The keys (oldest window first) and the field that can hold ``h``: for a caller that
+        pipelines the lookups of several sets in one round trip."""
+        keys, field, _ = self._keys(h, time.time() if now is None else now)
+        return keys, field
+
     # --- operations ------------------------------------------------------------------------
     def add_if_absent(self, h: int, value: bytes | str = b"1", now: float | None = None) -> bool:
         """Add ``h``; True if it was not there (in any live window)."""
@@ -126,6 +132,18 @@ class HashBuckets:
         for i, h in enumerate(hashes, 1):
             keys, field, expire_ms = self._keys(h, now)
             self._set(keys=keys, args=[field, value, expire_ms], client=pipe)
+            if i % 10_000 == 0:
+                pipe.execute()
+        pipe.execute()
+
+    def discard_many(self, hashes: Iterable[int], now: float | None = None) -> None:
+        """Remove ``hashes`` from every live window (absent ones are ignored)."""
+        now = time.time() if now is None else now
+        pipe = self.client.pipeline(transaction=False)
+        for i, h in enumerate(hashes, 1):
+            keys, field, _ = self._keys(h, now)
+            for key in keys:
+                pipe.hdel(key, field)
             if i % 10_000 == 0:
                 pipe.execute()
         pipe.execute()

@@ -65,6 +65,10 @@ class Keys:
         return f"{self.prefix}:seen"
 
     @property
+    def seen_claims(self) -> str:
+        return f"{self.prefix}:seen-claims"
+
+    @property
     def seen_loaded(self) -> str:
         return f"{self.prefix}:seen-loaded"
 

@@ -6,6 +6,14 @@ the key is the same 64-bit hash of the canonical URL as the in-process ``SeenSto
 the day (days since 1970-01-01, UTC) the record was stored. ``NEWSBOT_REFETCH_AFTER_DAYS`` is
 applied on lookup: an entry older than that is not "seen", and storing the page again refreshes it.
 
+A record the identity pipeline lets through is first only *claimed* (:meth:`RedisSeenStore.claim`):
+its hashes go to ``<prefix>:seen-claims``, which expire, so the other processes skip it while it
+waits in this one's write buffer. It becomes stored when the store pipeline's ``records_stored``
+signal says its row is on disk; the claims still open when the engine stops (a failed write, an
+item dropped after identify) are deleted, and those of a killed process expire. Marking at
+identify time, as this store did, made a record a full disk never wrote "seen" for good: no later
+run fetched it again.
+
 Like the in-process store it is a cache of the dataset. The first process that finds the memory
 empty (no ``<prefix>:seen-loaded`` marker) loads it from the dataset while the others wait; a
 flushed or lost Redis is therefore rebuilt by the next crawl.
@@ -18,15 +26,18 @@ import time
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import redis
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsbot.config.declared import getbool, getint
+from newsbot import signals as nb_signals
+from newsbot.config.declared import getbool, getfloat, getint
 from newsbot.identify.canonical import canonicalize
-from newsbot.identify.seen import SeenStore, url_hash
+from newsbot.identify.seen import SeenStore, record_variants, url_hash
 from newsbot.scaleout.buckets import HashBuckets
 from newsbot.scaleout.keys import Keys
 from newsbot.storage.location import Location
@@ -34,6 +45,9 @@ from newsbot.storage.location import Location
 logger = logging.getLogger(__name__)
 
 _LOAD_LEASE_MS = 10 * 60 * 1000  # a loader that dies mid-load gives the job to the next process
+#: A claim outlives the write buffer it waits in (several flush intervals), and a killed
+#: process's claims stop hiding their URLs from the next run soon after.
+_MIN_CLAIM_SECONDS = 600.0
 
 
 def today(now: float | None = None) -> int:
@@ -60,8 +74,13 @@ class RedisSeenStore:
             Keys.from_settings(settings),
             refetch_after=refetch_after(settings),
             bucket_bits=getint(settings, "NEWSBOT_REDIS_BUCKET_BITS"),
+            claim_seconds=max(_MIN_CLAIM_SECONDS, 4 * getfloat(settings, "NEWSBOT_FLUSH_INTERVAL")),
         )
         store.ensure_loaded(output_location(settings), owner=run_id(crawler))
+        crawler.signals.connect(store.records_stored, signal=nb_signals.records_stored)
+        # engine_stopped comes after every spider_closed handler, the store's last flush included.
+        crawler.signals.connect(store.release_claims, signal=signals.engine_stopped)
+        crawler.signals.connect(store.release_claims, signal=nb_signals.stop_now)
         return store
 
     def __init__(
@@ -71,15 +90,32 @@ class RedisSeenStore:
         *,
         refetch_after: timedelta | None = None,
         bucket_bits: int = 16,
+        claim_seconds: float = _MIN_CLAIM_SECONDS,
     ) -> None:
         self.client = client
         self.keys = keys
         self.refetch_days = refetch_after.total_seconds() / 86400 if refetch_after else None
         self.buckets = HashBuckets(client, keys.seen, ttl=0, bucket_bits=bucket_bits)
+        self.claims = HashBuckets(
+            client, keys.seen_claims, ttl=claim_seconds, window=claim_seconds, bucket_bits=bucket_bits
+        )
+        #: hashes claimed by this process, by article id, until their row is on disk
+        self._claimed: dict[str, list[int]] = {}
 
     # --- UrlMemory -------------------------------------------------------------------------
     def _has_hash(self, h: int) -> bool:
-        value = self.buckets.get(h)
+        """Stored (and not due for a refetch) or claimed by a process: one round trip."""
+        stored_keys, stored_field = self.buckets.lookup_keys(h)
+        claim_keys, claim_field = self.claims.lookup_keys(h)
+        pipe = self.client.pipeline(transaction=False)
+        for key in stored_keys:
+            pipe.hget(key, stored_field)
+        for key in claim_keys:
+            pipe.hget(key, claim_field)
+        values = pipe.execute()
+        if any(v is not None for v in values[len(stored_keys) :]):
+            return True
+        value = next((v for v in reversed(values[: len(stored_keys)]) if v is not None), None)
         if value is None:
             return False
         if self.refetch_days is None:
@@ -104,6 +140,35 @@ class RedisSeenStore:
 
     def add_hashes(self, hashes: Iterable[int], day: int | None = None) -> None:
         self.buckets.set_many(list(hashes), str(today() if day is None else day))
+
+    def claim(self, article_id: str, *canonical_urls: str) -> None:
+        """Seen by every process from now on, stored only once :meth:`records_stored` says so."""
+        hashes = [url_hash(u) for u in canonical_urls if u]
+        if hashes:
+            self._claimed[article_id] = hashes
+            self.claims.set_many(hashes, b"1")
+
+    # --- signals ---------------------------------------------------------------------------
+    def records_stored(self, rows: list[dict[str, Any]], **_: object) -> None:
+        """Rows on disk: their claims become stored entries."""
+        hashes: list[int] = []
+        for row in rows:
+            claimed = self._claimed.pop(str(row.get("id")), None)
+            if claimed is None:  # claimed before a release, or by a store without claims
+                variants = record_variants(row["url"], row["canonical_url"], row.get("discovered_url"))
+                claimed = [url_hash(v) for v in variants]
+            hashes.extend(claimed)
+        if hashes:
+            self.add_hashes(hashes)
+            self.claims.discard_many(hashes)
+
+    def release_claims(self, **_: object) -> None:
+        """Forget the claims of records that never reached the disk: the next run fetches them."""
+        if not self._claimed:
+            return
+        claimed, self._claimed = self._claimed, {}
+        self.claims.discard_many(h for hashes in claimed.values() for h in hashes)
+        logger.info("Seen-URL memory in Redis: %d records not stored are not remembered", len(claimed))
 
     def __len__(self) -> int:
         """Entries stored (a SCAN over the keys: for logs and tests, not for hot paths)."""
