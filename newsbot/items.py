@@ -66,6 +66,10 @@ class ArticleItem:
     domain: str | None = None
     extractor_version: str | None = None
     run_id: str | None = None
+    #: the raw page: WARC file (relative to the output location, or as a backfill read it) and
+    #: the byte offset of its response record
+    warc_file: str | None = None
+    warc_offset: int | None = None
 
 
 TRANSIENT_FIELDS = frozenset({"html", "content_type", "hints", "paragraphs", "removed", "page"})

@@ -95,6 +95,7 @@ NEWSBOT_TEMPLATE_STORE_CLASS = "newsbot.pipelines.templates.TemplateStore"  # le
 NEWSBOT_WORKER_POOL_CLASS = "newsbot.process.pool.ProcessPoolRunner"  # runs the pages' worker calls
 NEWSBOT_SEEN_STORE_CLASS = "newsbot.identify.seen.SeenStore"  # the URLs already stored
 NEWSBOT_NEARDUP_INDEX_CLASS = "newsbot.pipelines.identify.FileIndex"  # near-duplicate signatures
+NEWSBOT_WARC_WRITER_CLASS = "newsbot.archive.recorder.CrawlWarcWriter"  # the raw pages' WARC files
 NEWSBOT_CLEAN_QUALITY = True  # drop what is not an article (reject code in DIR/rejects/)
 NEWSBOT_MIN_WORDS = 50  # fewer words after cleaning: rejected as too_short
 NEWSBOT_LANGUAGE_ENABLED = True  # detect the language of each record
@@ -116,6 +117,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's own decodes every page in the main process to read its first 4,096 characters
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsbot.middlewares.metarefresh.HeadMetaRefreshMiddleware": 580,
+    # keeps raw responses (NEWSBOT_WARC_ENABLED): after HttpCompressionMiddleware (590) on the way
+    # back, so it stores the decoded body, and before the 580s turn a response into something else
+    "newsbot.archive.recorder.WarcRecorderMiddleware": 585,
     # last before the downloader: once the crawl is stopping, no request is sent
     "newsbot.middlewares.stopping.StopFetching": 1000,
 }
@@ -162,6 +166,10 @@ NEWSBOT_FLUSH_INTERVAL = 30.0  # seconds between writes at most (a killed run lo
 NEWSBOT_SITEMAP_MAX_DEPTH = 3  # sitemap indexes followed this deep
 NEWSBOT_RUN_ID = None  # the run's id (None: time then random, chosen when the crawl starts)
 NEWSBOT_STORE_ENABLED = True  # write records to DIR/articles/
+# Keep every article and listing response in gzip-per-record WARC files under DIR/warc/ (records
+# then name theirs in warc_file, warc_offset); a file is published when it reaches this many bytes.
+NEWSBOT_WARC_ENABLED = False
+NEWSBOT_WARC_MAX_SIZE = 1_000_000_000
 NEWSBOT_REJECTS_ENABLED = True  # write dropped pages to DIR/rejects/
 NEWSBOT_CONDITIONAL_GET = True  # poll feeds and sitemaps with If-None-Match / If-Modified-Since
 NEWSBOT_IDLE_CONNECTION_TIMEOUT = 20.0  # seconds an idle keep-alive connection stays open

@@ -57,7 +57,7 @@ def test_dataset_has_the_design_schema(demo_crawl) -> None:
     assert len(ids) == len(set(ids))
     for f in pq.ParquetDataset(str(out / "articles")).files:
         meta = pq.read_metadata(f)
-        assert meta.schema.to_arrow_schema().metadata[b"newsbot.schema_version"] == b"1"
+        assert meta.schema.to_arrow_schema().metadata[b"newsbot.schema_version"] == b"2"
         assert "date=" in f
 
 

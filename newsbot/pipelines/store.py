@@ -10,6 +10,10 @@ it is in place, not when it is buffered. A write that fails (a full disk, a read
 stops the run: the spider closes with reason ``write_failed`` (``newsbot crawl`` exits with
 ``WRITE_FAILED``), and the rows not written stay unwritten, uncounted, and are not in the
 dataset the next run's seen-URL memory is built from, so that run fetches them again.
+
+With ``NEWSBOT_WARC_ENABLED`` a row names its raw page (``warc_file``, ``warc_offset``); the WARC
+files the rows of a write name are published first (:mod:`newsbot.archive.recorder`), so a dataset
+file never points at a WARC file a reader cannot see.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsbot import signals as nb_signals
+from newsbot.archive.recorder import warc_writer
 from newsbot.config.declared import getbool, getfloat, getint
 from newsbot.config.run import run_id
 from newsbot.storage.location import output_location
@@ -72,6 +77,8 @@ class ParquetStorePipeline:
             on_written=self._count,
         )
         self._timer: task.LoopingCall | None = None
+        #: the crawl's WARC files (NEWSBOT_WARC_ENABLED), published before a row names one
+        self.warc = warc_writer(crawler)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.flush, signal=nb_signals.stop_now)
@@ -107,6 +114,8 @@ class ParquetStorePipeline:
         if not self.writer.pending:
             return
         try:
+            if self.warc is not None:
+                self.warc.seal_for(self.writer.pending_values("warc_file"))
             files = self.writer.flush()
         except OSError as exc:
             # Never raised: from the timer it would stop the LoopingCall, from process_item it

@@ -273,6 +273,7 @@ class NewsbotSpider(Spider):
             self._reject(response.url, meta, "not_html", "binary content labelled as HTML", response.status)
             return None
         header = response.headers.get(b"Content-Type", b"").decode("latin-1")
+        warc = meta.get("newsbot_warc")
         # Decoded in the extraction worker: a decoded page is 1-4 times its bytes in memory here.
         return ArticleItem(
             url=response.url,
@@ -285,6 +286,8 @@ class NewsbotSpider(Spider):
             html=body,
             content_type=header,
             hints=dict(meta.get("newsbot_hints") or {}),
+            warc_file=warc.file if warc is not None else None,
+            warc_offset=warc.offset if warc is not None else None,
         )
 
     def article_failed(self, failure: Failure) -> None:

@@ -26,6 +26,7 @@ from scrapy import Request
 from scrapy.http import Headers, Response
 
 from newsbot.archive.reader import WarcError, WarcPage, is_remote, iter_file
+from newsbot.archive.writer import RecordRef
 from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
@@ -172,6 +173,8 @@ class WarcSpider(NewsbotSpider):
             "newsbot_from": page.warc_file,
             "newsbot_listed_url": page.url,
             "newsbot_hints": {},
+            # the record's place, kept in the row as warc_file / warc_offset
+            "newsbot_warc": RecordRef(page.warc_file, page.warc_offset),
         }
         if page.status >= 400 or page.status < 200:
             self._reject(page.url, meta, f"http_{page.status}", "", page.status)

@@ -115,6 +115,10 @@ class PartitionedWriter:
     def pending(self) -> int:
         return sum(len(rows) for rows in self._rows.values())
 
+    def pending_values(self, column: str) -> set[Any]:
+        """The distinct values of ``column`` among the buffered rows (None left out)."""
+        return {v for rows in self._rows.values() for row in rows if (v := row.get(column)) is not None}
+
     def add(self, row: dict[str, Any]) -> None:
         self._rows[self.partition_of(row)].append(row)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: warc_file, warc_offset
 
 TS = pa.timestamp("us", tz="UTC")
 
@@ -46,6 +46,10 @@ ARTICLE_SCHEMA = pa.schema(
         pa.field("domain", pa.string()),
         pa.field("extractor_version", pa.string()),
         pa.field("run_id", pa.string()),
+        # the raw page (NEWSBOT_WARC_ENABLED): its WARC file, relative to the output location, and
+        # the byte offset of its response record there
+        pa.field("warc_file", pa.string()),
+        pa.field("warc_offset", pa.int64()),
     ],
     metadata={b"newsbot.schema_version": SCHEMA_VERSION.encode(), b"newsbot.kind": b"articles"},
 )

@@ -3,8 +3,9 @@
 Run as ``python tests/data/hostile/server.py``; prints ``{"base": "http://127.0.0.1:PORT"}`` once
 listening and serves until stdin closes or SIGTERM. Stdlib only. Routes:
 
-``/feed.xml?n=N``             RSS feed of ``/article/<i>`` for i in 0..N-1
+``/feed.xml?n=N``             RSS feed of ``/article/<i>`` for i in 0..N-1 (``&gz=1``: ``/gz/article/<i>``)
 ``/article/<i>``              an English article page, delayed by the current delay
+``/gz/article/<i>``           the same page sent with ``Content-Encoding: gzip``
 ``/control/delay/<seconds>``  set that delay (the crash tests slow the site down, then speed it up)
 ``/control/articles``         how many ``/article/`` requests have arrived so far (a number)
 ``/page/<name>``              a page from ``pages/`` with the headers in ``pages.toml``
@@ -123,14 +124,18 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, b"User-agent: *\nAllow: /\n", "text/plain")
         if path == "/feed.xml":
             n = int(query.get("n", ["10"])[0])
+            prefix = "/gz" if query.get("gz") else ""
             return self.send(
-                200, feed(base, [f"{base}/article/{i}" for i in range(n)]), "application/rss+xml"
+                200, feed(base, [f"{base}{prefix}/article/{i}" for i in range(n)]), "application/rss+xml"
             )
-        if path.startswith("/article/"):
+        if path.startswith(("/article/", "/gz/article/")):
             with _COUNT_LOCK:
                 STATE["articles"] += 1
             time.sleep(STATE["delay"])
-            return self.send(200, article_html(int(path.rsplit("/", 1)[1])))
+            page = article_html(int(path.rsplit("/", 1)[1]))
+            if path.startswith("/gz/"):
+                return self.send(200, gzip.compress(page, mtime=0), Content_Encoding="gzip")
+            return self.send(200, page)
         if path == "/control/articles":
             return self.send(200, str(STATE["articles"]).encode(), "text/plain")
         if path.startswith("/control/delay/"):
