@@ -169,7 +169,7 @@ NEWSBOT_STORE_ENABLED = True  # write records to DIR/articles/
 # Keep every article and listing response in gzip-per-record WARC files under DIR/warc/ (records
 # then name theirs in warc_file, warc_offset); a file is published when it reaches this many bytes.
 NEWSBOT_WARC_ENABLED = False
-NEWSBOT_WARC_MAX_SIZE = 1_000_000_000
+NEWSBOT_WARC_MAX_SIZE = 1_000_000_000  # bytes: a WARC file this big is published, the next one begun
 NEWSBOT_REJECTS_ENABLED = True  # write dropped pages to DIR/rejects/
 NEWSBOT_CONDITIONAL_GET = True  # poll feeds and sitemaps with If-None-Match / If-Modified-Since
 NEWSBOT_IDLE_CONNECTION_TIMEOUT = 20.0  # seconds an idle keep-alive connection stays open
