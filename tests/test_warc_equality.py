@@ -29,7 +29,10 @@ pytestmark = pytest.mark.skipif(not PAGES, reason="../shared/aeb-dev is absent")
 
 #: Columns about the fetch rather than the page: the crawl and the backfill differ there by design
 #: (``date`` is the partition, the fetch day).
-FETCH_COLUMNS = {"date", "fetched_at", "seen_at", "run_id", "discovery", "discovered_from", "discovered_url"}
+FETCH_COLUMNS = {
+    "date", "fetched_at", "seen_at", "run_id", "discovery", "discovered_from", "discovered_url",
+    "warc_file", "warc_offset",  # where the raw page is kept: the crawl kept none
+}  # fmt: skip
 
 
 class Pages(ThreadingHTTPServer):
