@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from newsbot.archive.writer import KIND_HEADER
+
 logger = logging.getLogger(__name__)
 
 #: Seconds a remote WARC file may stay silent before the read fails.
@@ -99,6 +101,8 @@ def iter_file(source: str, *, keep: Any = None) -> Iterator[WarcPage]:
             for record in records:
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
+                if record.rec_headers.get_header(KIND_HEADER) == "listing":
+                    continue  # a feed or sitemap newsbot kept (NEWSBOT_WARC_ENABLED), not a page
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 if not url:
                     continue

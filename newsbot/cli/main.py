@@ -3,6 +3,7 @@
     newsbot crawl   [--sources ...] [--feeds ...] [--sitemaps ...] [--urls ...] [--output DIR]
                     [-s KEY=VALUE ...] [--max-time SECONDS]
     newsbot backfill --warc PATH_OR_URL ... [--sources ...] [--hosts ...] [--from DAY] [--to DAY]
+    newsbot reprocess --output DIR [--into NEWDIR]
     newsbot demo    [--output DIR]
     newsbot stats   [--output DIR]
     newsbot compact [--output DIR]
@@ -28,6 +29,10 @@ from newsbot.cli import exitcodes
 COMMANDS = {
     "crawl": ("newsbot.cli.crawl", "crawl sources, feeds, sitemaps or URLs (the cron entry point)"),
     "backfill": ("newsbot.cli.backfill", "backfill the dataset from WARC files, nothing fetched"),
+    "reprocess": (
+        "newsbot.cli.reprocess",
+        "extract and clean again the pages kept in DIR/warc/, nothing fetched",
+    ),
     "demo": ("newsbot.cli.demo", "crawl the bundled offline demo site, then print the dataset summary"),
     "stats": ("newsbot.cli.stats", "summarise the dataset: records per source, day, language; rejects"),
     "compact": ("newsbot.cli.compact", "merge each partition's small Parquet files into larger ones"),

@@ -32,6 +32,7 @@ from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
 from newsbot.config.sources import Source, load_sources
 from newsbot.spiders.base import NewsbotSpider, ad_hoc_source
+from newsbot.storage.location import output_location
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,9 @@ class WarcSpider(NewsbotSpider):
         for sid in self.source_ids:
             self.wanted_hosts |= {h.lower().removeprefix("www.") for h in self.registry[sid].hosts}
         self._start = datetime.combine(self.since, datetime.min.time(), UTC) if self.since else None
+        out = output_location(self.settings)
+        #: the local output directory: rows name the WARC files below it relative to it
+        self._out_root = Path(out.local_path).resolve() if out.is_local else None
         self._end = (
             datetime.combine(self.until + timedelta(days=1), datetime.min.time(), UTC) if self.until else None
         )
@@ -120,6 +124,16 @@ class WarcSpider(NewsbotSpider):
     def source_for(self, url: str) -> tuple[str, Source | None]:
         src = self._by_host.get(_host(url))
         return (src.id, src) if src is not None else (ad_hoc_source(url), None)
+
+    def row_name(self, source: str) -> str:
+        """How the rows name a WARC file: relative to the output directory when it lies below it
+        (``newsbot reprocess`` reads the files a crawl kept there), else as it was given."""
+        if self._out_root is None or is_remote(source):
+            return source
+        try:
+            return Path(source).resolve().relative_to(self._out_root).as_posix()
+        except ValueError:
+            return source
 
     def keep(self, url: str, fetched_at: datetime) -> bool:
         """The record filter, asked before the payload is read."""
@@ -174,7 +188,7 @@ class WarcSpider(NewsbotSpider):
             "newsbot_listed_url": page.url,
             "newsbot_hints": {},
             # the record's place, kept in the row as warc_file / warc_offset
-            "newsbot_warc": RecordRef(page.warc_file, page.warc_offset),
+            "newsbot_warc": RecordRef(self.row_name(page.warc_file), page.warc_offset),
         }
         if page.status >= 400 or page.status < 200:
             self._reject(page.url, meta, f"http_{page.status}", "", page.status)
