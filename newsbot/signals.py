@@ -26,3 +26,8 @@ write_failed = object()
 #: buffered: a store that remembers what is stored (the cluster's seen-URL memory) marks them
 #: now, so rows a failed write left out stay unseen. Argument: ``rows`` (article row dicts).
 records_stored = object()
+
+#: Sent to have every buffered row written now (the article and reject stores flush): the WARC
+#: backfill sends it when a file's last item has left the pipelines, before recording the file
+#: as finished (:mod:`newsbot.archive.progress`). No arguments.
+flush_requested = object()

@@ -60,6 +60,7 @@ class RejectsWriter:
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.flush, signal=nb_signals.stop_now)
+        crawler.signals.connect(self.flush, signal=nb_signals.flush_requested)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RejectsWriter:

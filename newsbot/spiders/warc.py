@@ -9,6 +9,9 @@ fetched page, with the record's WARC-Date as ``fetched_at`` and ``discovery="war
 through the same pipelines. The filters apply before extraction, and before a record's payload is
 even read: host (``sources`` of the registry by id, or ``hosts``), the fetch date range (inclusive,
 UTC days) and URL patterns.
+
+A file is skipped when an earlier backfill into the same output finished it (the ledger of
+:mod:`newsbot.archive.ledger`; :mod:`newsbot.archive.progress` says when a file is finished).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.http import Headers, Response
 
+from newsbot.archive.ledger import open_ledger
+from newsbot.archive.progress import FileProgress
 from newsbot.archive.reader import WarcError, WarcPage, is_remote, iter_file
 from newsbot.archive.writer import RecordRef
 from newsbot.config.args import split_list
@@ -87,6 +92,8 @@ class WarcSpider(NewsbotSpider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WarcSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._load_registry()
+        spider.ledger = open_ledger(crawler.settings)
+        spider.progress = FileProgress(crawler, spider.ledger)
         return spider
 
     def _load_registry(self) -> None:
@@ -155,6 +162,12 @@ class WarcSpider(NewsbotSpider):
     async def start(self) -> AsyncIterator[Any]:
         self._setup_discovery()
         for source in self.files:
+            if self.ledger.is_finished(source):
+                logger.info("Skipping %s: finished by an earlier backfill", source)
+                self._inc("warc/files_skipped_finished")
+                continue
+            if not self.ledger.claim(source):
+                continue
             async for item in self.read_file(source):
                 yield item
 
@@ -162,6 +175,7 @@ class WarcSpider(NewsbotSpider):
         """The items of one WARC file; its blocking reads run in a thread, off the reactor."""
         logger.info("Reading %s", source)
         records = iter_file(source, keep=self.keep)
+        self.progress.started(source)
         done = object()
         while True:
             try:
@@ -169,13 +183,16 @@ class WarcSpider(NewsbotSpider):
             except WarcError as exc:
                 logger.error("newsbot: %s", exc)
                 self._inc("warc/files_failed")
+                self.progress.failed(source)
                 return
             if page is done:
                 break
             self._inc("warc/records")
             for item in self.page_items(page):  # type: ignore[arg-type]
+                self.progress.yielded(source)
                 yield item
         self._inc("warc/files_done")
+        self.progress.read_to_end(source)
 
     def page_items(self, page: WarcPage) -> Iterator[Any]:
         source = self.source_for(page.url)[0]
