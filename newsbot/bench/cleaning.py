@@ -31,15 +31,13 @@ from urllib.parse import urlsplit
 import trafilatura
 
 from newsbot.bench.aeb import load_aeb, score
-from newsbot.bench.evalpages import LineScore, SnippetScore, by_group, half, load_eval
+from newsbot.bench.crawlrun import CrawlRun
+from newsbot.bench.evalpages import PROSE_WORDS, LineScore, SnippetScore, by_group, half, load_eval
+from newsbot.bench.losses import attribute, holds_paragraph, holds_snippet, summary
 from newsbot.clean import clean_paragraphs
-from newsbot.clean.quality import assess
 from newsbot.clean.rules import RuleSet, default_ruleset
-from newsbot.clean.structure import extract_structured, link_share
-from newsbot.clean.templates import TemplateLearner
 from newsbot.clean.text import normalise, strip_quotes
 from newsbot.config.paths import project_root
-from newsbot.extract import ExtractionError
 
 logger = logging.getLogger(__name__)
 
@@ -63,74 +61,20 @@ class Outcome:
     reject: str | None
     title: str | None
     language: str | None = None
+    #: the body the crawl stores ('' when rejected)
+    body: str = ""
 
 
-@dataclass
-class _Staged:
-    page: Page
-    extracted: list[str]
-    paragraphs: list[str]
-    removed: list[tuple[str, str]]
-    page_type: str | None
-    title: str | None
-    is_article: bool
-    language: str | None = None
-    link_share: float | None = None
-
-
-def run_pipeline(pages: Sequence[Page], rules: RuleSet) -> list[Outcome]:
-    """Extraction and every clean stage, templates learned per source over all its pages first
-    (what the pipeline's warm-up buffer does for the first articles of a source)."""
-    staged: list[_Staged] = []
-    learner = TemplateLearner()
-    paths: Counter[str] = Counter()
+def run_pipeline(pages: Sequence[Page], rules: RuleSet | None = None) -> list[Outcome]:
+    """The crawl's own processing of ``pages`` in order (:mod:`newsbot.bench.crawlrun`): the plan
+    of the project settings on each page, templates learned and applied as the crawl's template
+    store does. ``rules`` replaces the rule files' rules (the same ones by default)."""
+    run = CrawlRun(rules=rules)
     for page in pages:
-        try:
-            art, structure = extract_structured(page.html, page.url, None)
-        except ExtractionError as exc:
-            staged.append(_Staged(page, [], [], [], exc.reason, None, False))
-            continue
-        paths[art.extraction_path] += 1
-        res = clean_paragraphs(
-            art.paragraphs, title=art.title, description=art.description, rules=rules, authors=art.authors
-        )
-        learner.observe(page.source, res.paragraphs, page.url)
-        staged.append(
-            _Staged(
-                page,
-                # what extraction gave: the structure stage's removals are the clean stages' too
-                art.paragraphs + [text for _, text in structure.removed],
-                res.paragraphs,
-                structure.removed + res.removed,
-                art.page_type,
-                art.title,
-                art.is_article_markup,
-                art.language,
-                link_share(art.blocks),
-            )
-        )
-    out: list[Outcome] = []
-    for st in staged:
-        if not st.extracted and st.page_type and not st.title:
-            out.append(Outcome([], [], [], st.page_type, None))  # extraction error code
-            continue
-        tpl = learner.strip(st.page.source, st.paragraphs)
-        removed = st.removed + [("templates", t) for t in tpl.removed]
-        reject = assess(
-            tpl.paragraphs,
-            title=st.title,
-            page_type=st.page_type,
-            removed=removed,
-            is_article=st.is_article,
-            link_share=st.link_share,
-        )
-        out.append(Outcome(st.extracted, tpl.paragraphs, removed, reject, st.title, _lang(st.language)))
-    logger.info("Extraction paths: %s", dict(paths))
-    return out
-
-
-def _lang(declared: str | None) -> str:
-    return (declared or "und").split("-")[0].lower() or "und"
+        run.add(page.url, page.html, source=page.source or None)  # aeb, eval: the host
+    crawled = run.finish()
+    logger.info("Extraction paths: %s", dict(Counter(c.path for c in crawled if c.path)))
+    return [Outcome(c.extracted, c.kept, c.removed, c.reject, c.title, c.language, c.body) for c in crawled]
 
 
 # --- labelled corpus ------------------------------------------------------------------------------
@@ -165,7 +109,7 @@ def _key(text: str) -> str:
     return strip_quotes(normalise(text))
 
 
-def corpus_report(pages: Sequence[Page], rules: RuleSet, verbose: bool = False) -> dict[str, float]:
+def corpus_report(pages: Sequence[Page], rules: RuleSet | None, verbose: bool = False) -> dict[str, float]:
     outcomes = run_pipeline(pages, rules)
     tp = fp = fn = tn = 0  # positive = "keep"
     real_in = real_kept = residue = dup_residue = 0
@@ -237,23 +181,16 @@ def _groups(keys: Sequence[str], langs: Sequence[str]) -> list[tuple[str, list[i
     return groups
 
 
-def aeb_report(directory: Path | None, rules: RuleSet, verbose: bool = False) -> list[str]:
+def aeb_report(directory: Path | None, rules: RuleSet | None, verbose: bool = False) -> list[str]:
     """The benchmark's metric plus residue lines and lost prose paragraphs, newsbot next to bare
     trafilatura, for all pages, each half and each language with enough pages."""
     aeb = load_aeb(directory)
-    pages = [Page(p.id, p.url, urlsplit(p.url).netloc, p.html) for p in aeb]
-    t0 = time.perf_counter()
-    outcomes = run_pipeline(pages, rules)
-    t_pipe = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    bare = [trafilatura.extract(p.html, url=p.url, include_comments=False) or "" for p in aeb]
-    t_bare = time.perf_counter() - t0
-    preds = ["" if oc.reject else "\n".join(oc.kept) for oc in outcomes]
+    pages = [Page(p.id, p.url, "", p.html) for p in aeb]
+    outcomes, bare, timing = _run_both(pages, rules)
+    preds = [oc.body for oc in outcomes]
     langs = [oc.language or "und" for oc in outcomes]
     lines = [
-        f"aeb-dev: {len(aeb)} pages; newsbot {len(aeb) / t_pipe:.1f} pages/s (extract+clean), "
-        f"trafilatura {len(aeb) / t_bare:.1f} pages/s; newsbot rejected "
-        f"{sum(1 for oc in outcomes if oc.reject)}",
+        f"aeb-dev: {len(aeb)} pages; {timing}; newsbot rejected {sum(1 for oc in outcomes if oc.reject)}",
         f"  {'':10} {'pages':>5}  {'newsbot P/R/F1':<22} residue lost   "
         f"{'trafilatura P/R/F1':<22} residue lost",
     ]
@@ -266,7 +203,29 @@ def aeb_report(directory: Path | None, rules: RuleSet, verbose: bool = False) ->
                 ls.add(texts[i], aeb[i].truth)
             row += f"  {sc.precision:.3f} {sc.recall:.3f} {sc.f1:.4f} {ls.residue:7} {ls.lost:4}  "
         lines.append(row.rstrip())
+    causes: list[tuple[str, str, str]] = []  # (page, cause, paragraph)
+    for page, pred, oc, bare_text in zip(aeb, preds, outcomes, bare, strict=True):
+        ls = LineScore()
+        ls.add(pred, page.truth)
+        short = [
+            t
+            for t in page.truth.splitlines()
+            if 4 <= len(t.split()) < PROSE_WORDS and not holds_paragraph(pred, t)
+        ]
+        for para in ls.lost_lines + short:
+            cause = attribute(
+                para,
+                reject=oc.reject,
+                extracted=oc.extracted,
+                removed=oc.removed,
+                bare=bare_text,
+                holds=holds_paragraph,
+            )
+            causes.append((page.id, cause if para not in short else f"{cause} (short)", para))
+    lines += _loss_lines("lost truth lines", causes, dict(zip((p.id for p in aeb), langs, strict=True)))
     if verbose:
+        for key, cause, para in causes:
+            print(f"  [{key[:10]}] LOST ({cause}): {para[:140]}")
         _explain_aeb(aeb, outcomes)
         for page, pred in zip(aeb, preds, strict=True):
             ls = LineScore()
@@ -278,22 +237,16 @@ def aeb_report(directory: Path | None, rules: RuleSet, verbose: bool = False) ->
     return lines
 
 
-def eval_report(directory: Path, rules: RuleSet, verbose: bool = False) -> list[str]:
+def eval_report(directory: Path, rules: RuleSet | None, verbose: bool = False) -> list[str]:
     """trafilatura-eval's snippets, newsbot next to bare ``trafilatura.extract(html, url=url,
     include_comments=False)``, for all pages, each half and each language with enough pages."""
     evp = load_eval(directory)
-    pages = [Page(p.file, p.url, urlsplit(p.url).netloc, p.html) for p in evp]
-    t0 = time.perf_counter()
-    outcomes = run_pipeline(pages, rules)
-    t_pipe = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    bare = [trafilatura.extract(p.html, url=p.url, include_comments=False) or "" for p in evp]
-    t_bare = time.perf_counter() - t0
-    preds = ["" if oc.reject else "\n".join(oc.kept) for oc in outcomes]
+    pages = [Page(p.file, p.url, "", p.html) for p in evp]
+    outcomes, bare, timing = _run_both(pages, rules)
+    preds = [oc.body for oc in outcomes]
     langs = [oc.language or "und" for oc in outcomes]
     lines = [
-        f"trafilatura-eval: {len(evp)} pages; newsbot {len(evp) / t_pipe:.1f} pages/s (extract+clean), "
-        f"trafilatura {len(evp) / t_bare:.1f} pages/s; newsbot rejected "
+        f"trafilatura-eval: {len(evp)} pages; {timing}; newsbot rejected "
         f"{sum(1 for oc in outcomes if oc.reject)}",
         f"  {'':10} {'pages':>5}  {'newsbot: F1':<11} with found/missing, without left  "
         f"{'trafilatura: F1':<15} with found/missing, without left",
@@ -308,17 +261,62 @@ def eval_report(directory: Path, rules: RuleSet, verbose: bool = False) -> list[
                 f"  {sc.f1:.4f} {sc.with_found:5} / {sc.with_missing:4}, {sc.without_left:4} left" + " " * 11
             )
         lines.append(row.rstrip())
+    causes: list[tuple[str, str, str]] = []
+    for page, pred, oc, bare_text in zip(evp, preds, outcomes, bare, strict=True):
+        sc = SnippetScore()
+        sc.add(page, pred)
+        for _, snip in sc.missing:
+            cause = attribute(
+                snip,
+                reject=oc.reject,
+                extracted=oc.extracted,
+                removed=oc.removed,
+                bare=bare_text,
+                holds=holds_snippet,
+            )
+            causes.append((page.file, cause, snip))
+    lines += _loss_lines("missing with", causes, dict(zip((p.file for p in evp), langs, strict=True)))
     if verbose:
+        for key, cause, snip in causes:
+            print(f"  [{key}] MISSING ({cause}): {snip[:140]}")
         sc = SnippetScore()
         for page, pred, oc in zip(evp, preds, outcomes, strict=True):
             sc.add(page, pred)
             if oc.reject:
                 print(f"  [{page.file}] REJECTED {oc.reject}")
-        for file, snip in sc.missing:
-            print(f"  [{file}] MISSING: {snip[:140]}")
         for file, snip in sc.left:
             print(f"  [{file}] LEFT: {snip[:140]}")
     return lines
+
+
+def _run_both(pages: Sequence[Page], rules: RuleSet | None) -> tuple[list[Outcome], list[str], str]:
+    """newsbot's crawl processing and bare trafilatura on the same pages, and their CPU time."""
+    t0 = time.process_time()
+    outcomes = run_pipeline(pages, rules)
+    t_pipe = time.process_time() - t0
+    t0 = time.process_time()
+    bare = [trafilatura.extract(p.html, url=p.url, include_comments=False) or "" for p in pages]
+    t_bare = time.process_time() - t0
+    n = max(1, len(pages))
+    timing = (
+        f"CPU newsbot {1000 * t_pipe / n:.1f} ms/page (every page stage), "
+        f"trafilatura {1000 * t_bare / n:.1f} ms/page"
+    )
+    return outcomes, bare, timing
+
+
+def _loss_lines(what: str, causes: Sequence[tuple[str, str, str]], langs: dict[str, str]) -> list[str]:
+    """Where the missing texts were lost (:mod:`newsbot.bench.losses`): all, each half, each language."""
+    rows = []
+    groups = [("all", list(causes))]
+    groups += [(f"half {h}", [c for c in causes if half(c[0]) == h]) for h in "ab"]
+    groups += [
+        (lang, [c for c in causes if langs[c[0]] == lang])
+        for lang in by_group(langs.values(), MIN_LANGUAGE_PAGES)
+    ]
+    for label, group in groups:
+        rows.append(f"  {what}, {label}: {len(group)} = {summary(Counter(c[1] for c in group))}")
+    return rows
 
 
 def _explain_aeb(aeb: Sequence[object], outcomes: Sequence[Outcome]) -> None:
@@ -372,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "corpus" not in args.skip and args.corpus.is_dir():
         pages = load_corpus(args.corpus)
         if pages:
-            rep = corpus_report(pages, rules, args.verbose)
+            rep = corpus_report(pages, None, args.verbose)
             print(
                 "corpus: {pages} pages  keep P={keep_precision:.4f} R={keep_recall:.4f}  "
                 "drop P={drop_precision:.4f} R={drop_recall:.4f}  real kept={real_kept:.2%}  "
@@ -381,9 +379,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "articles rejected={articles_rejected}".format(**rep)
             )
     if "aeb" not in args.skip and args.aeb.is_dir():
-        print("\n".join(aeb_report(args.aeb, rules, args.verbose)))
+        print("\n".join(aeb_report(args.aeb, None, args.verbose)))
     if "eval" not in args.skip and args.eval.is_dir():
-        print("\n".join(eval_report(args.eval, rules, args.verbose)))
+        print("\n".join(eval_report(args.eval, None, args.verbose)))
     return status
 
 
