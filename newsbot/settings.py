@@ -13,6 +13,8 @@ from newsbot.storage.schema import ARTICLE_COLUMNS
 BOT_NAME = "newsbot"
 SPIDER_MODULES = ["newsbot.spiders"]
 NEWSPIDER_MODULE = "newsbot.spiders"
+# `scrapy crawl` with the checks `newsbot crawl` makes before the engine starts (newsbot.commands.crawl)
+COMMANDS_MODULE = "newsbot.commands"
 
 # --- politeness -------------------------------------------------------------------------------
 # Set NEWSBOT_CONTACT (a URL or e-mail address) so site owners can reach you; it is added to the

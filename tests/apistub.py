@@ -16,7 +16,8 @@ terminated:
 ``POST /v2/reports?appname=NAME`` (JSON body with ``offset``/``limit``) or ``GET`` with query params
     A page of ``reliefweb/reports.json``: ``{"totalCount", "count", "data", ...}``. Without
     ``appname``: 403 as the API answers. The appname picks failures: ``ratelimited`` (one 429, then
-    normal answers), ``malformed`` (truncated JSON for the second page).
+    normal answers), ``malformed`` (truncated JSON for the second page), ``garbage`` (an HTML page
+    with status 200 for every page).
 
 Every request is logged as a JSON line (path, query, body, time) for the tests to inspect.
 """
@@ -99,6 +100,8 @@ class Stub:
             return 400, js, json.dumps(error).encode()
         if "ratelimited" in appname and self.first_time(f"rw:{appname}:{offset}"):
             return 429, {**js, "Retry-After": "3"}, b'{"status": 429, "error": {"message": "Too many"}}'
+        if "garbage" in appname:
+            return 200, {"Content-Type": "text/html"}, b"<html><body>Service under maintenance</body></html>"
         if "malformed" in appname and offset > 0:
             return 200, js, b'{"totalCount": 5, "count": 2, "data": [{"id": "41'
         page = self.reports[offset : offset + limit]

@@ -39,6 +39,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="article URLs, each value one URL (a comma splits only before http(s)://)",
     )
     p.add_argument("--urls-file", metavar="FILE", help="article URLs, one a line ('-': standard input)")
+    p.add_argument(
+        "--spider",
+        default="news",
+        metavar="NAME",
+        help="the spider to run: news (the default: the options above), gdelt or reliefweb (with -a)",
+    )
+    p.add_argument(
+        "-a",
+        dest="spider_args",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="spider argument (repeatable), as with scrapy crawl -a: -a query=... for gdelt",
+    )
     add_common(p)
 
 
@@ -136,6 +150,8 @@ class CrawlOptions:
             urls_file=getattr(args, "urls_file", None),
             feeds_append=getattr(args, "feeds_append", []),
             feeds_overwrite=getattr(args, "feeds_overwrite", []),
+            spider=getattr(args, "spider", "news"),
+            spider_args=parse_pairs(getattr(args, "spider_args", []), "-a"),
         )
 
     def spider_kwargs(self) -> dict[str, Any]:
@@ -149,6 +165,16 @@ class CrawlOptions:
         if self.urls:
             kw["urls"] = list(self.urls)
         return {**kw, **self.spider_args}
+
+    def check_spider_options(self) -> None:
+        """An ``-a`` does not repeat an option. (The options go to any spider as its arguments
+        of the same name: one that does not take them refuses them, naming them.)"""
+        from newsbot.config.errors import ConfigError
+
+        given = {"sources": self.sources, "feeds": self.feeds, "sitemaps": self.sitemaps, "urls": self.urls}
+        for name, value in given.items():
+            if value and name in self.spider_args:
+                raise ConfigError("command line", f"-a {name}", f"given twice, with --{name} too")
 
     def read_urls_file(self) -> None:
         """Add ``--urls-file``'s URLs (one a line, blank lines and ``#`` comments skipped)."""
@@ -176,16 +202,21 @@ def error(message: str) -> None:
     sys.stderr.flush()
 
 
-def parse_settings(pairs: list[str]) -> dict[str, str]:
+def parse_pairs(pairs: list[str], option: str) -> dict[str, str]:
+    """``NAME=VALUE`` strings of ``-s`` or ``-a``; ConfigError naming the one that is not."""
     from newsbot.config.errors import ConfigError
 
     out: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip() or not name.strip().replace("_", "").isalnum():
-            raise ConfigError("command line -s", pair, "expected NAME=VALUE")
+            raise ConfigError(f"command line {option}", pair, "expected NAME=VALUE")
         out[name.strip()] = value
     return out
+
+
+def parse_settings(pairs: list[str]) -> dict[str, str]:
+    return parse_pairs(pairs, "-s")
 
 
 def build_settings(opts: CrawlOptions, run: str) -> Any:
@@ -231,34 +262,30 @@ def build_settings(opts: CrawlOptions, run: str) -> Any:
 
 def validate(settings: Any, opts: CrawlOptions) -> None:
     """Raise ConfigError for anything that would make the crawl fail or crawl nothing."""
-    from newsbot.config.args import NewsArgs
+    from newsbot.config.preflight import check_run, spider_class
+
+    check_run(settings, spider_class(settings, opts.spider), opts.spider_kwargs())
+
+
+def failure_exit_code(exc: BaseException) -> int:
+    """Report an exception the crawl's start ended with, in one line; its exit code.
+
+    A configuration error or a busy output directory met by a component as the crawler starts
+    is the usage error it would have been before: the line, no traceback. Anything else is a
+    bug or a broken machine: the line, and the traceback in the log.
+    """
     from newsbot.config.errors import ConfigError
-    from newsbot.config.paths import resolve, settings_path
-    from newsbot.config.sources import load_sources
-    from newsbot.extensions.settingscheck import check_settings
+    from newsbot.extensions.outputlock import LockHeld
 
-    check_settings(settings)
-    path = resolve(settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
-    if opts.spider == "warc":
-        from newsbot.spiders.warc import WarcSpider
-
-        WarcSpider(**opts.spider_kwargs())  # checks the arguments, raises ConfigError
-        ids = {s.id for s in load_sources(path)} if opts.sources else set()
-        for sid in opts.sources:
-            if sid not in ids:
-                raise ConfigError(str(path), "id", f"no source {sid!r} (given with --sources)")
-        return
-    args = NewsArgs.parse(opts.spider_kwargs())
-    if args.sources or not args.ad_hoc:
-        registry = load_sources(path)
-        ids = {s.id for s in registry}
-        for sid in args.sources:
-            if sid not in ids:
-                raise ConfigError(str(path), "id", f"no source {sid!r} (given with --sources)")
-        if not args.sources and not any(s.enabled for s in registry):
-            raise ConfigError(str(path), "enabled", "no enabled source: nothing to crawl")
-    elif path.exists():
-        load_sources(path)  # ad-hoc runs use it to name sources: a broken file is still an error
+    if isinstance(exc, ConfigError):
+        error(str(exc))
+        return exitcodes.USAGE
+    if isinstance(exc, LockHeld):
+        error(str(exc))
+        return exitcodes.LOCKED
+    error(f"the crawl failed: {type(exc).__name__}: {exc}")
+    logger.error("Crawl failed", exc_info=(type(exc), exc, exc.__traceback__))
+    return exitcodes.ERROR
 
 
 def exit_code(summary: dict[str, Any] | None, signum: int | None) -> int:
@@ -298,6 +325,7 @@ def run_crawl(opts: CrawlOptions) -> int:
 
     run = new_run_id()
     try:
+        opts.check_spider_options()
         opts.read_urls_file()
         settings = build_settings(opts, run)
         validate(settings, opts)
@@ -332,8 +360,6 @@ def _run_locked(settings: Any, opts: CrawlOptions, out: Location, run: str) -> i
     from scrapy.crawler import CrawlerProcess
 
     from newsbot.cli.shutdown import install_after_startup
-    from newsbot.config.errors import ConfigError
-    from newsbot.extensions.outputlock import LockHeld
 
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(opts.spider)
@@ -346,16 +372,7 @@ def _run_locked(settings: Any, opts: CrawlOptions, out: Location, run: str) -> i
     process.start(install_signal_handlers=False)
     received = shutdown.received
     if failures:
-        exc = failures[0].value
-        if isinstance(exc, ConfigError):
-            error(str(exc))
-            return exitcodes.USAGE
-        if isinstance(exc, LockHeld):
-            error(str(exc))
-            return exitcodes.LOCKED
-        error(f"the crawl failed: {type(exc).__name__}: {exc}")
-        logger.error("Crawl failed", exc_info=(type(exc), exc, exc.__traceback__))
-        return exitcodes.ERROR
+        return failure_exit_code(failures[0].value)
     path = out.file("runs", f"{run}.json")
     try:
         summary = json.loads(path.read_bytes().decode("utf-8"))
@@ -373,4 +390,11 @@ def _run_locked(settings: Any, opts: CrawlOptions, out: Location, run: str) -> i
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_crawl(CrawlOptions.from_args(args))
+    from newsbot.config.errors import ConfigError
+
+    try:
+        opts = CrawlOptions.from_args(args)
+    except ConfigError as exc:  # a bad -a NAME=VALUE
+        error(str(exc))
+        return exitcodes.USAGE
+    return run_crawl(opts)

@@ -67,9 +67,22 @@ class ApiSpider(NewsbotSpider):
     def _stat(self, key: str, n: int = 1) -> None:
         self.crawler.stats.inc_value(f"{self.stats_prefix}/{key}", n)
 
+    # The API is a source of the run of its own, named after the spider: each call is one of its
+    # listings and each call that gave nothing usable a listing error, so that the run summary
+    # marks it failed, and ``newsbot crawl`` exits 4, when no call gave a usable answer.
+    def _call_made(self) -> None:
+        self._stat("calls")
+        self._inc("discovery/listings", self.name)
+
+    def _call_failed(self) -> None:
+        self._stat("errors")
+        self._inc("discovery/errors", self.name)
+
     def api_meta(self, **extra: Any) -> dict[str, Any]:
         return {
             "download_slot": self.api_slot,
+            # requests, answers and download errors counted for the API as a source
+            "newsbot_source": self.name,
             # AutoThrottle would shrink the slot's delay towards DOWNLOAD_DELAY on fast answers.
             "autothrottle_dont_adjust_delay": True,
             # robots.txt is for crawlers of pages; the API is meant to be called by programs.
@@ -87,7 +100,7 @@ class ApiSpider(NewsbotSpider):
         self._stat(f"http_{response.status}")
         if attempt >= max_attempts:
             logger.error("%s: giving up on %s after %d attempts", self.name, response.url, attempt + 1)
-            self._stat("errors")
+            self._call_failed()
             return None
         base = max(self.settings.getfloat(self.api_delay_setting, self.api_default_delay), 1.0)
         cap = getfloat(self.settings, "NEWSBOT_API_BACKOFF_MAX")
@@ -121,7 +134,7 @@ class ApiSpider(NewsbotSpider):
         if final:
             detail = failure.value.response.text[:200]
         logger.error("%s: API call %s failed: %s %s", self.name, request.url, reason, detail)
-        self._stat("errors")
+        self._call_failed()
         yield from self.next_calls(request.meta)
 
     def next_calls(self, meta: dict[str, Any]) -> Iterator[Request]:

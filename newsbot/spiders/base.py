@@ -150,6 +150,16 @@ class NewsbotSpider(Spider):
                 priority=settings.getpriority("NEWSBOT_CONTACT"),
             )
 
+    @classmethod
+    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> None:
+        """Raise :class:`~newsbot.config.errors.ConfigError` for arguments the spider would refuse.
+
+        Called by the entry points (``newsbot crawl``, the project's ``scrapy crawl``) before a
+        crawler exists, so a bad ``-a`` stops the run with one line and exit code 2 before the
+        engine starts; the spider's own construction still raises the same error when it is
+        built some other way. ``settings``: the run's, for arguments that have a setting too.
+        """
+
     def _setup_discovery(self) -> None:
         self._canonical = _canonicalizer()
         self._scheduled: set[str] = set()

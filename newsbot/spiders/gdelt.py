@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 from scrapy import Request
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 
 from newsbot.config.args import split_list
 from newsbot.config.declared import getint
@@ -120,11 +121,11 @@ class GdeltSpider(ApiSpider):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args)
-        try:
-            self.args = GdeltArgs.parse(dict(kwargs))  # rejects an unknown argument, naming it
-        except ConfigError as exc:
-            logger.error("newsbot: %s", exc)
-            raise
+        self.args = GdeltArgs.parse(dict(kwargs))  # rejects an unknown argument, naming it
+
+    @classmethod
+    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> None:
+        GdeltArgs.parse(dict(kwargs))
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> GdeltSpider:
@@ -178,7 +179,7 @@ class GdeltSpider(ApiSpider):
             return
         window = self.pending.popleft()
         url = api.artlist_url(self.api_url, self.args.api_query, window, self.args.max_records)
-        self._stat("calls")
+        self._call_made()
         yield Request(
             url,
             callback=self.parse_api,
@@ -204,7 +205,7 @@ class GdeltSpider(ApiSpider):
         window: api.TimeSlice = response.meta["newsbot_slice"]
         if response.status != 200:
             logger.error("GDELT: HTTP %d for %s", response.status, response.url)
-            self._stat("errors")
+            self._call_failed()
             return
         if not response.body.strip():
             # What the API answers for some windows without matches: not an error, but worth a count
@@ -216,7 +217,7 @@ class GdeltSpider(ApiSpider):
             answer = api.parse_artlist(response.body)
         except api.GdeltError as exc:
             logger.error("GDELT: unusable answer for %s: %s", response.url, exc)
-            self._stat("errors")
+            self._call_failed()
             return
         entries = answer.entries
         self._stat("articles", len(entries))

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from w3lib.url import canonicalize_url
 
 from newsbot.config.args import NewsArgs
@@ -44,60 +45,67 @@ SITEMAP_SLICE = 100
 LISTING_SCHEMES = ("http", "https")
 
 
+def select_sources(args: NewsArgs, settings: BaseSettings) -> tuple[dict[str, Source], list[Source]]:
+    """The registry by id and the sources to crawl; ConfigError for an unknown id, a broken registry
+    that is needed, or nothing to crawl.
+
+    The registry is needed for ``sources`` and for a run of every enabled source; an ad-hoc run
+    (feeds, sitemaps, URLs) only uses it to name the sources its URLs belong to.
+    """
+    path = resolve(settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
+    need_registry = bool(args.sources) or not args.ad_hoc
+    try:
+        registry = load_sources(path) if (need_registry or path.exists()) else []
+    except ConfigError as exc:
+        if need_registry:
+            raise
+        logger.warning("Ignoring the source registry: %s", exc)
+        registry = []
+    by_id = {s.id: s for s in registry}
+    missing = [sid for sid in args.sources if sid not in by_id]
+    if missing:
+        raise ConfigError(str(path), "id", f"no source {missing[0]!r} (spider argument 'sources')")
+    if args.sources:
+        return by_id, [by_id[sid] for sid in args.sources]
+    if args.ad_hoc:
+        return by_id, []
+    enabled = [s for s in registry if s.enabled]
+    if not enabled:
+        raise ConfigError(str(path), "enabled", "no enabled source: nothing to crawl")
+    return by_id, enabled
+
+
 class NewsSpider(NewsbotSpider):
     name = "news"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **{k: v for k, v in kwargs.items() if k not in NewsArgs.KNOWN})
-        try:
-            self.args = NewsArgs.parse({k: v for k, v in kwargs.items() if k in NewsArgs.KNOWN})
-        except ConfigError as exc:
-            logger.error("newsbot: %s", exc)
-            raise
+        self.args = NewsArgs.parse({k: v for k, v in kwargs.items() if k in NewsArgs.KNOWN})
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        cls._check_known(kwargs)
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.registry, spider.sources = select_sources(spider.args, spider.settings)
+        return spider
+
+    @classmethod
+    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> None:
+        cls._check_known(kwargs)
+        select_sources(NewsArgs.parse({k: v for k, v in kwargs.items() if k in NewsArgs.KNOWN}), settings)
+
+    @classmethod
+    def _check_known(cls, kwargs: dict[str, Any]) -> None:
         unknown = sorted(set(kwargs) - set(NewsArgs.KNOWN) - set(cls.extra_arguments()))
         if unknown:
-            exc = ConfigError(
+            raise ConfigError(
                 "spider argument", unknown[0], f"unknown argument (known: {', '.join(NewsArgs.KNOWN)})"
             )
-            logger.error("newsbot: %s", exc)
-            raise exc
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.sources = spider.resolve_sources()
-        return spider
 
     @classmethod
     def extra_arguments(cls) -> tuple[str, ...]:
         """Arguments handled elsewhere (e.g. by an extension) that the spider accepts."""
         return ("shard",)
-
-    def resolve_sources(self) -> list[Source]:
-        path = resolve(self.settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
-        need_registry = bool(self.args.sources) or not self.args.ad_hoc
-        try:
-            registry = load_sources(path) if (need_registry or path.exists()) else []
-        except ConfigError as exc:
-            if need_registry:
-                logger.error("newsbot: %s", exc)
-                raise
-            logger.warning("Ignoring the source registry: %s", exc)
-            registry = []
-        self.registry = {s.id: s for s in registry}
-        if self.args.sources:
-            missing = [sid for sid in self.args.sources if sid not in self.registry]
-            if missing:
-                exc = ConfigError(str(path), "id", f"no source {missing[0]!r} (spider argument 'sources')")
-                logger.error("newsbot: %s", exc)
-                raise exc
-            return [self.registry[sid] for sid in self.args.sources]
-        if self.args.ad_hoc:
-            return []
-        enabled = [s for s in registry if s.enabled]
-        if not enabled:
-            logger.warning("No enabled source in %s", path)
-        return enabled
 
     def source_for(self, url: str) -> tuple[str, Source | None]:
         """The registered source a URL belongs to (by host), else the host as an ad-hoc id."""

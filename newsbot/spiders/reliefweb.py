@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response
+from scrapy.settings import BaseSettings
 from w3lib.url import add_or_replace_parameters
 
 from newsbot.config.args import split_list
@@ -121,12 +122,12 @@ class ReliefWebSpider(ApiSpider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ReliefWebSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Parsed here, not in __init__, because the appname may come from a setting.
-        try:
-            spider.args = ReliefWebArgs.parse(dict(kwargs), crawler.settings.get("NEWSBOT_RELIEFWEB_APPNAME"))
-        except ConfigError as exc:
-            logger.error("newsbot: %s", exc)
-            raise
+        spider.args = ReliefWebArgs.parse(dict(kwargs), crawler.settings.get("NEWSBOT_RELIEFWEB_APPNAME"))
         return spider
+
+    @classmethod
+    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> None:
+        ReliefWebArgs.parse(dict(kwargs), settings.get("NEWSBOT_RELIEFWEB_APPNAME"))
 
     async def start(self) -> AsyncIterator[Any]:
         self._setup_discovery()
@@ -150,7 +151,7 @@ class ReliefWebSpider(ApiSpider):
             until=a.until,
             query=a.query,
         )
-        self._stat("calls")
+        self._call_made()
         yield Request(
             add_or_replace_parameters(self.api_url, {"appname": a.appname}),
             method="POST",
@@ -188,7 +189,7 @@ class ReliefWebSpider(ApiSpider):
             total, reports = await get_runner(self.crawler).run(api.parse_reports, response.body)
         except (api.ReliefWebError, WorkerTimeout) as exc:
             logger.error("ReliefWeb: unusable answer at offset %d: %s", offset, exc)
-            self._stat("errors")
+            self._call_failed()
             for request in self.next_calls(response.meta):
                 yield request
             return

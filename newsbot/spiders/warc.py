@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Headers, Response
+from scrapy.settings import BaseSettings
 
 from newsbot.archive.ledger import open_ledger
 from newsbot.archive.progress import FileProgress
@@ -57,36 +58,46 @@ def _host(url: str) -> str:
     return (urlsplit(url).hostname or "").removeprefix("www.")
 
 
+def _parse_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The spider's arguments, checked: ConfigError naming the first bad one."""
+    unknown = sorted(set(kwargs) - set(KNOWN))
+    if unknown:
+        raise ConfigError("spider argument", unknown[0], f"unknown argument (known: {', '.join(KNOWN)})")
+    files = split_list(kwargs.get("files"))
+    if not files:
+        raise ConfigError("spider argument", "files", "no WARC file given (-a files=PATH_OR_URL,...)")
+    for f in files:
+        if not is_remote(f) and not Path(f).is_file():
+            raise ConfigError("spider argument", "files", f"{f}: no such file")
+    since = _day(kwargs.get("since"), "since")
+    until = _day(kwargs.get("until"), "until")
+    if since and until and until < since:
+        raise ConfigError("spider argument", "until", "ends before 'since'")
+    try:
+        patterns = [re.compile(p) for p in split_list(kwargs.get("patterns"))]
+    except re.error as e:
+        raise ConfigError("spider argument", "patterns", f"not a regular expression ({e})") from None
+    return {
+        "files": files,
+        "sources": split_list(kwargs.get("sources")),
+        "hosts": {h.lower().removeprefix("www.") for h in split_list(kwargs.get("hosts"))},
+        "since": since,
+        "until": until,
+        "patterns": patterns,
+    }
+
+
 class WarcSpider(NewsbotSpider):
     name = "warc"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        unknown = sorted(set(kwargs) - set(KNOWN))
-        if unknown:
-            exc = ConfigError("spider argument", unknown[0], f"unknown argument (known: {', '.join(KNOWN)})")
-            logger.error("newsbot: %s", exc)
-            raise exc
         super().__init__(*args)
-        try:
-            self.files = split_list(kwargs.get("files"))
-            if not self.files:
-                raise ConfigError("spider argument", "files", "no WARC file given (-a files=PATH_OR_URL,...)")
-            for f in self.files:
-                if not is_remote(f) and not Path(f).is_file():
-                    raise ConfigError("spider argument", "files", f"{f}: no such file")
-            self.source_ids = split_list(kwargs.get("sources"))
-            self.extra_hosts = {h.lower().removeprefix("www.") for h in split_list(kwargs.get("hosts"))}
-            self.since = _day(kwargs.get("since"), "since")
-            self.until = _day(kwargs.get("until"), "until")
-            if self.since and self.until and self.until < self.since:
-                raise ConfigError("spider argument", "until", "ends before 'since'")
-            try:
-                self.patterns = [re.compile(p) for p in split_list(kwargs.get("patterns"))]
-            except re.error as e:
-                raise ConfigError("spider argument", "patterns", f"not a regular expression ({e})") from None
-        except ConfigError as exc:
-            logger.error("newsbot: %s", exc)
-            raise
+        a = _parse_arguments(kwargs)
+        self.files = a["files"]
+        self.source_ids = a["sources"]
+        self.extra_hosts = a["hosts"]
+        self.since, self.until = a["since"], a["until"]
+        self.patterns = a["patterns"]
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WarcSpider:
@@ -96,22 +107,29 @@ class WarcSpider(NewsbotSpider):
         spider.progress = FileProgress(crawler, spider.ledger)
         return spider
 
+    @classmethod
+    def check_arguments(cls, kwargs: dict[str, Any], settings: BaseSettings) -> None:
+        source_ids = _parse_arguments(kwargs)["sources"]
+        if source_ids:
+            path = resolve(settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
+            ids = {s.id for s in load_sources(path)}
+            missing = [sid for sid in source_ids if sid not in ids]
+            if missing:
+                raise ConfigError(str(path), "id", f"no source {missing[0]!r} (spider argument 'sources')")
+
     def _load_registry(self) -> None:
         path = resolve(self.settings.get("NEWSBOT_SOURCES_FILE"), settings_path("sources.toml"))
         try:
             registry = load_sources(path) if (self.source_ids or path.exists()) else []
         except ConfigError as exc:
             if self.source_ids:
-                logger.error("newsbot: %s", exc)
                 raise
             logger.warning("Ignoring the source registry: %s", exc)
             registry = []
         self.registry: dict[str, Source] = {s.id: s for s in registry}
         missing = [sid for sid in self.source_ids if sid not in self.registry]
         if missing:
-            exc = ConfigError(str(path), "id", f"no source {missing[0]!r} (spider argument 'sources')")
-            logger.error("newsbot: %s", exc)
-            raise exc
+            raise ConfigError(str(path), "id", f"no source {missing[0]!r} (spider argument 'sources')")
         self._by_host: dict[str, Source] = {}
         for src in registry:
             for h in src.hosts:
