@@ -1,10 +1,12 @@
 """``newsbot crawl``: the cron entry point.
 
 Everything that can be checked is checked before Scrapy starts (settings, arguments, the source
-registry, the output-directory lock), so a broken configuration exits at once with code 2 and a
-message naming the file, line and field, and a busy output directory exits with code 3 naming the
-process that holds it. Then the ``news`` spider runs in this process through ``CrawlerProcess``;
-the exit status is derived from the run summary (:mod:`newsbot.extensions.summary`).
+registry, the output directory: :mod:`newsbot.config.preflight`, which the project's ``scrapy
+crawl`` runs too; then the output-directory lock), so a broken configuration exits at once with
+code 2 and a message naming the file, line and field, and a busy output directory exits with code
+3 naming the process that holds it. Then the spider (``news``, or ``--spider NAME`` with ``-a``
+arguments: the API spiders) runs in this process through ``CrawlerProcess``; the exit status is
+derived from the run summary (:mod:`newsbot.extensions.summary`).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
     newsbot crawl   [--sources ...] [--feeds ...] [--sitemaps ...] [--urls ...] [--output DIR]
                     [-s KEY=VALUE ...] [--max-time SECONDS]
+    newsbot crawl   --spider gdelt|reliefweb [-a NAME=VALUE ...] [--output DIR] [-s KEY=VALUE ...]
     newsbot backfill --warc PATH_OR_URL ... [--sources ...] [--hosts ...] [--from DAY] [--to DAY]
     newsbot reprocess --output DIR [--into NEWDIR]
     newsbot demo    [--output DIR]
@@ -27,7 +28,7 @@ from newsbot.cli import exitcodes
 
 #: subcommand → (module, one-line help)
 COMMANDS = {
-    "crawl": ("newsbot.cli.crawl", "crawl sources, feeds, sitemaps or URLs (the cron entry point)"),
+    "crawl": ("newsbot.cli.crawl", "crawl sources, feeds, sitemaps, URLs or an API (the cron entry point)"),
     "backfill": ("newsbot.cli.backfill", "backfill the dataset from WARC files, nothing fetched"),
     "reprocess": (
         "newsbot.cli.reprocess",
