@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,35 @@ def test_too_little_after_cleaning_retries_in_recall_mode() -> None:
     page = next(p for p in load_eval(SHARED / "trafilatura-eval") if p.file == item["file"])
     score.add(page, "\n".join(res.paragraphs))
     assert score.with_missing == 0
+
+
+LABEL_PAGE = Path(__file__).parent / "data" / "structure" / "label-links.html"
+LABEL_URL = "https://www.diario-del-litoral.example/nacionales/2026/12/02/evacuan-familias"
+
+
+def test_a_label_then_a_headline_link_is_removed_whatever_site_it_links_to() -> None:
+    """ "VEA TAMBIÉN: <headline>" to another outlet and "Nuestros principios: <the group's
+    principles>" go; a product credit (a name after the label), a list item of the article, a
+    heading that is one link and the prose stay."""
+    art, res = extract_structured(LABEL_PAGE.read_text(encoding="utf-8"), LABEL_URL, None)
+    removed = [(stage, text.split(":")[0]) for stage, text in res.removed]
+    assert removed == [
+        ("structure/label_link", "VEA TAMBIÉN"),
+        ("structure/label_link", "Nuestros principios"),
+    ]
+    kept = [p.split(":")[0] for p in art.paragraphs]
+    assert "Aretes" in kept and "- Albergues" in kept and "Lluvias" in kept
+    assert sum(1 for p in art.paragraphs if len(p.split()) > 30) == 4
+
+
+def test_label_link_needs_the_label_to_be_the_only_text_outside_the_link() -> None:
+    line = "Read also: Kherson evacuates hospitals as shelling intensifies"
+    label_chars = len("Readalso")
+    linked = Block("p", 0, len("".join(c for c in line if c.isalnum())), 0, 1, 0)
+    as_label = replace(linked, link_chars=linked.chars - label_chars)
+    body = [_block("p", i, t) for i, t in enumerate(BODY)]
+    assert clean_structure([*BODY, line], [*body, as_label]).removed == [("structure/label_link", line)]
+    # the whole line one link (a heading linking to its section) or a link inside a sentence: kept
+    for block in (replace(linked, link_chars=linked.chars), replace(linked, link_chars=linked.chars // 2)):
+        res = clean_structure([*BODY, line], [*body, block])
+        assert res.paragraphs == [*BODY, line]
