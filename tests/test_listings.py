@@ -294,14 +294,18 @@ def test_hostile_listings_are_refused_or_parsed_off_the_reactor(tmp_path: Path) 
             out, "--feeds", f"{site.base}/feed/laughs.xml", f"{site.base}/feed/big.xml?n=60000",
             "--sitemaps", f"{site.base}/big/robots.txt?mb=9",
             "-s", "NEWSBOT_WORKERS=1", "-s", "NEWSBOT_REACTOR_LAG_ENABLED=True",
-            "-s", "NEWSBOT_MAX_SCHEDULED=50", "-s", "CLOSESPIDER_TIMEOUT=60",
-            timeout=240,
+            "-s", "NEWSBOT_MAX_SCHEDULED=50",
+            # a time bound, not an asserted figure: on a machine loaded 4x over, the worker parsing
+            # 60,000 items took longer than a minute (the default bound of one call); the crawl
+            # still stops at 60 s and the parse that is under way is awaited
+            "-s", "CLOSESPIDER_TIMEOUT=60", "-s", "NEWSBOT_WORKER_TIMEOUT=300",
+            timeout=400,
         )  # fmt: skip
         hits = site.hits()
     assert "/article/laughs" not in hits, hits
     assert stat(proc, "newsbot/discovery/refused") == 1
     assert stat(proc, "newsbot/discovery/parsed_in_pool") == 1
-    assert stat(proc, "newsbot/discovery/feed_entries") == 60000
+    assert stat(proc, "newsbot/discovery/feed_entries") == 60000, proc.stderr[-3000:]
     assert stat(proc, "newsbot/robotstxt/truncated") == 1
     assert hits.get("/urlset.xml", 0) == 0  # its Sitemap: line is past the first 500 KiB
     reactor = summaries(out)[-1]["reactor"]
