@@ -17,6 +17,8 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.crawler import Crawler
+from scrapy.settings import Settings
 
 from newsbot.cli import exitcodes
 from newsbot.cli.crawl import error, failure_exit_code
@@ -40,10 +42,11 @@ class Command(ScrapyCrawlCommand):
             return
         assert self.crawler_process is not None
         settings = self.crawler_process.settings
-        name = args[0]
         try:
-            check_run(settings, spider_class(settings, name), opts.spargs)
-            lock = self._lock(settings, name)
+            spidercls = spider_class(settings, args[0])
+            final = crawler_settings(settings, spidercls)
+            check_run(final, spidercls, opts.spargs)
+            lock = self._lock(settings, final, spidercls.name)
         except ConfigError as exc:
             error(str(exc))
             self.exitcode = exitcodes.USAGE
@@ -53,26 +56,27 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = exitcodes.LOCKED
             return
         try:
-            self._crawl(name, opts.spargs)
+            self._crawl(spidercls.name, opts.spargs)
         finally:
             if lock is not None:
                 lock.release()
 
-    def _lock(self, settings: Any, name: str) -> OutputLock | None:
+    def _lock(self, settings: Settings, final: Settings, name: str) -> OutputLock | None:
         """The output-directory lock, taken here so that a busy directory is one line, exit 3.
 
+        Taken when the crawler would take it (``final``: cluster mode lifts it);
         :class:`~newsbot.extensions.outputlock.OutputLockExtension` re-enters it (same process).
-        The run id is chosen now (the add-on keeps a preset one) so that the lock file names it.
+        The run id is chosen now, in the settings the crawler is built from (the add-on keeps a
+        preset one), so that the lock file names the run.
         """
-        if not getbool(settings, "NEWSBOT_LOCK_ENABLED"):
+        if not getbool(final, "NEWSBOT_LOCK_ENABLED"):
             return None
         if not settings.get("NEWSBOT_RUN_ID"):
             settings.set("NEWSBOT_RUN_ID", new_run_id(), priority="cmdline")
-        directory = lock_dir(settings)
+        directory = lock_dir(final)
+        run = settings.get("NEWSBOT_RUN_ID")
         try:
-            return OutputLock.acquire(
-                directory, run=settings.get("NEWSBOT_RUN_ID"), what=f"scrapy crawl {name}"
-            )
+            return OutputLock.acquire(directory, run=run, what=f"scrapy crawl {name}")
         except OSError as exc:
             raise ConfigError("settings", "NEWSBOT_LOCK_DIR", f"cannot lock {directory}: {exc}") from None
 
@@ -86,6 +90,20 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = failure_exit_code(failures[0])
         elif self.crawler_process.bootstrap_failed:
             self.exitcode = exitcodes.ERROR
+
+
+def crawler_settings(settings: Settings, spidercls: type[Any]) -> Settings:
+    """A copy of ``settings`` as a crawler of ``spidercls`` will run with them: the spider's
+    ``custom_settings`` and the add-ons applied, as :class:`~scrapy.crawler.Crawler` does when the
+    crawl starts (the cluster add-on, for one, lifts the output-directory lock)."""
+    crawler = Crawler(spidercls, settings)
+    addons_log = logging.getLogger("scrapy.addons")
+    quiet, addons_log.disabled = addons_log.disabled, True  # the real crawler lists its add-ons
+    try:
+        crawler.addons.load_settings(crawler.settings)
+    finally:
+        addons_log.disabled = quiet
+    return crawler.settings
 
 
 def _collect_failure(started: Any, failures: list[BaseException]) -> None:

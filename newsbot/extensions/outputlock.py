@@ -173,11 +173,9 @@ class OutputLockExtension:
     def from_crawler(cls, crawler: Crawler) -> OutputLockExtension:
         if not getbool(crawler.settings, "NEWSBOT_LOCK_ENABLED"):
             raise NotConfigured
-        try:
-            return cls(crawler)
-        except (LockHeld, ConfigError) as exc:
-            logger.error("newsbot: %s", exc)
-            raise
+        # A busy directory raises LockHeld, an object store without a lock directory ConfigError:
+        # reported once, by the entry point (newsbot crawl, the project's scrapy crawl).
+        return cls(crawler)
 
     def engine_stopped(self) -> None:
         self.lock.release()

@@ -210,9 +210,5 @@ class SettingsCheck:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SettingsCheck:
-        try:
-            check_settings(crawler.settings)
-        except ConfigError as exc:
-            logger.error("newsbot: %s", exc)
-            raise
+        check_settings(crawler.settings)  # a ConfigError is reported once, by the entry point
         return cls()
