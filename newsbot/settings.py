@@ -49,6 +49,8 @@ DOWNLOAD_TIMEOUT = 30
 DNS_TIMEOUT = 15
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+# The host's one line (newsbot.middlewares.failures) or the page's reject says it already.
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"
 REDIRECT_MAX_TIMES = 5
 
 # --- pipeline ---------------------------------------------------------------------------------
@@ -122,6 +124,11 @@ DOWNLOADER_MIDDLEWARES = {
     # keeps raw responses (NEWSBOT_WARC_ENABLED): after HttpCompressionMiddleware (590) on the way
     # back, so it stores the decoded body, and before the 580s turn a response into something else
     "newsbot.archive.recorder.WarcRecorderMiddleware": 585,
+    # Scrapy's, with a failed robots.txt fetch a DEBUG line, not an ERROR with a traceback
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsbot.discovery.robots.RobotsTxtMiddleware": 100,
+    # below RetryMiddleware (550): a failing host's first failure, once its retries are spent
+    "newsbot.middlewares.failures.HostFailureLog": 500,
     # last before the downloader: once the crawl is stopping, no request is sent
     "newsbot.middlewares.stopping.StopFetching": 1000,
 }
@@ -145,6 +152,10 @@ EXTENSIONS = {
     "newsbot.extensions.outputlock.OutputLockExtension": 2,
     "newsbot.extensions.summary.RunSummary": 200,
     "newsbot.extensions.progress.TerminalProgress": 300,
+    # start line and progress lines (pages/s, stored, rejected, queue, failing sources): they
+    # replace Scrapy's "Crawled N pages (at N pages/min)" line
+    "scrapy.extensions.logstats.LogStats": None,
+    "newsbot.extensions.progresslog.ProgressLog": 300,
     "newsbot.extensions.reactorlag.ReactorLag": 400,
     # last: freezes what every component above loaded when the spider opens
     "newsbot.extensions.gcfreeze.FreezeStartupObjects": 1000,
@@ -227,7 +238,8 @@ NEWSBOT_LOCK_ENABLED = True
 NEWSBOT_LOCK_DIR = None
 NEWSBOT_SUMMARY_ENABLED = True  # write DIR/runs/<run_id>.json
 NEWSBOT_SUMMARY_INTERVAL = 60.0  # seconds between updates of the run summary
-NEWSBOT_PROGRESS = False  # a progress line on the terminal
+NEWSBOT_PROGRESS = False  # the live display on the terminal (newsbot crawl: on when stderr is one)
+NEWSBOT_PROGRESS_INTERVAL = 60.0  # seconds between progress lines in the log (0: none)
 NEWSBOT_BLOCK_PRIVATE_ADDRESSES = True  # refuse hosts that resolve to private addresses
 NEWSBOT_ALLOWED_PRIVATE_HOSTS = []  # hosts exempt from that (e.g. an intranet mirror)
 

@@ -65,9 +65,9 @@ def crawl(
 
 
 def stat(proc: subprocess.CompletedProcess[str], key: str) -> int:
-    """A counter of Scrapy's stats, as the crawl dumped them in its log (0 if absent)."""
-    found = re.findall(rf"'{re.escape(key)}': (\d+)", proc.stderr)
-    return int(found[-1]) if found else 0
+    """A ``newsbot/...`` counter of the run, from the summary its last line names (0 if absent)."""
+    path = re.findall(r"; summary (\S+\.json)$", proc.stderr, re.M)[-1]
+    return int(json.loads(Path(path).read_text(encoding="utf-8"))["counters"].get(key, 0))
 
 
 # --- defect 2: only http(s) is fetched from a listing ------------------------------------------------

@@ -362,7 +362,9 @@ def _run_locked(settings: Any, opts: CrawlOptions, out: Location, run: str) -> i
     from scrapy.crawler import CrawlerProcess
 
     from newsbot.cli.shutdown import install_after_startup
+    from newsbot.config.logs import quiet_scrapy_reports
 
+    quiet_scrapy_reports()  # before CrawlerProcess, which logs the versions
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(opts.spider)
     failures: list[Any] = []

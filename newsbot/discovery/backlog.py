@@ -84,6 +84,8 @@ class Backlog(Generic[T]):
         while self.held and released < room:
             engine.crawl(self.build(self.held.popleft()))
             released += 1
+        if released:  # held - released: the backlog's size, for the progress figures
+            self.crawler.stats.inc_value("newsbot/discovery/backlog/released", released)
         return released
 
     def _on_idle(self, *_: Any, **__: Any) -> None:

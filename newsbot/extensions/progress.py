@@ -1,6 +1,8 @@
 """A live progress display on a terminal (``NEWSBOT_PROGRESS``; ``newsbot crawl`` turns it on
-when stderr is a TTY). Under cron stderr is not a terminal and Scrapy's ``LogStats`` log lines
-are the progress report instead.
+when stderr is a TTY): pages/s, the queue and the backlog, the time left once the work is known
+(:mod:`newsbot.extensions.figures`), stored, rejected, errors, and a row per source whose state
+is ``waiting`` until its first response (or error) arrives. Under cron stderr is not a terminal
+and :mod:`newsbot.extensions.progresslog` writes progress lines instead.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ from scrapy.exceptions import NotConfigured
 from twisted.internet import task
 
 from newsbot.config.declared import getbool
-from newsbot.extensions.summary import build_summary
+from newsbot.extensions.figures import RateMeter, duration, measure, source_state
 
 REFRESH_SECONDS = 0.5
+#: pages/s over this many seconds: steady enough to read, recent enough to follow a change
+RATE_WINDOW_SECONDS = 10.0
 MAX_SOURCE_ROWS = 12
 
 
@@ -29,6 +33,7 @@ class TerminalProgress:
         self.live: Any = None
         self._timer: task.LoopingCall | None = None
         self._started = time.monotonic()
+        self.meter = RateMeter(window=RATE_WINDOW_SECONDS)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -43,36 +48,46 @@ class TerminalProgress:
         from rich.table import Table
         from rich.text import Text
 
-        s = build_summary(self.crawler.stats.get_stats(), run="", spider="", reason=None)
-        t = s["totals"]
+        f = measure(self.crawler, self.meter, self._started)
+        t = f.summary["totals"]
+        errors = t["listing_errors"] + sum(t["download_errors"].values())
+        # two short lines: an 80-column terminal does not wrap them
         head = Text.assemble(
             ("newsbot ", "bold"),
-            f"{time.monotonic() - self._started:6.0f}s  ",
-            ("requests ", "dim"),
-            f"{t['requests']}  ",
+            f"{duration(f.elapsed):>6}  ",
+            (f"{f.rate:.1f}" if f.rate is not None else "-", "bold"),
+            (" pages/s", "dim"),
+            ("  queued ", "dim"),
+            "?" if f.queued is None else str(f.queued),
+            (f" (+{f.in_flight} in flight)", "dim"),
+            *((("  backlog ", "dim"), str(f.backlog)) if f.backlog else ()),
+            *((("  left ~", "dim"), (duration(f.eta), "bold")) if f.eta is not None else ()),
+        )
+        counts = Text.assemble(
             ("stored ", "dim"),
-            (f"{t['stored']}", "green"),
+            (f"{f.stored}", "green"),
             ("  rejected ", "dim"),
-            (f"{sum(t['drops'].values())}", "yellow"),
+            (f"{f.rejected}", "yellow"),
             ("  errors ", "dim"),
-            (f"{t['listing_errors'] + sum(t['download_errors'].values())}", "red"),
+            (f"{errors}", "red" if errors else ""),
         )
         table = Table(box=None, pad_edge=False, header_style="dim")
-        for col in ("source", "requests", "stored", "rejected", "status"):
-            table.add_column(col, justify="left" if col in ("source", "status") else "right")
-        rows = sorted(s["sources"].items(), key=lambda kv: -kv[1]["requests"])
+        for col in ("source", "requests", "stored", "rejected", "state"):
+            table.add_column(col, justify="left" if col in ("source", "state") else "right")
+        rows = sorted(f.summary["sources"].items(), key=lambda kv: -kv[1]["requests"])
         for sid, src in rows[:MAX_SOURCE_ROWS]:
-            style = {"failed": "red", "idle": "dim"}.get(src["status"], "")
+            state = source_state(src)
+            style = {"failed": "red", "idle": "dim", "waiting": "dim"}.get(state, "")
             table.add_row(
                 sid,
                 str(src["requests"]),
                 str(src["stored"]),
                 str(sum(src["drops"].values())),
-                Text(src["status"], style=style),
+                Text(state, style=style),
             )
         if len(rows) > MAX_SOURCE_ROWS:
             table.add_row(f"… {len(rows) - MAX_SOURCE_ROWS} more", "", "", "", "")
-        return Group(head, table)
+        return Group(head, counts, table)
 
     def refresh(self) -> None:
         if self.live is not None:

@@ -66,7 +66,8 @@ class ReactorLag:
         self._schedule()
         self.stats.max_value("newsbot/reactor/max_lag_ms", round(lag_ms, 1))
         if lag_ms > LAG_LIMIT_MS:
-            logger.info("The reactor ran %.0f ms late (CPU work or a busy machine)", lag_ms)
+            # counted in the summary; one line each would flood a busy machine's log
+            logger.debug("The reactor ran %.0f ms late (CPU work or a busy machine)", lag_ms)
             self.stats.inc_value("newsbot/reactor/lags_over_100ms")
             self.stats.set_value("newsbot/reactor/last_lag_over_100ms_at_s", round(now - self._started, 1))
 

@@ -119,6 +119,13 @@ def build_summary(stats: dict[str, Any], *, run: str, spider: str, reason: str |
             "write_errors": stats.get("newsbot/write_errors", 0),
         },
         "sources": sources,
+        # every other newsbot counter of the run (discovery, caps, robots.txt, failing hosts):
+        # Scrapy's stats dump is a DEBUG record under newsbot crawl (newsbot.config.logs)
+        "counters": {
+            k: v
+            for k, v in sorted(stats.items())
+            if k.startswith("newsbot/") and not k.startswith(SOURCE_PREFIX) and isinstance(v, int | float)
+        },
         # the main thread's longest stall (newsbot.extensions.reactorlag)
         "reactor": {
             "max_lag_ms": stats.get("newsbot/reactor/max_lag_ms"),

@@ -437,6 +437,6 @@ class NearDuplicateIndex:
         started = time.perf_counter()
         index = cls(params)
         n = index.add_from_files(dataset_files(output_dir))
-        logger.info("Near-duplicate index rebuilt from the dataset: %d documents in %.1fs",
+        logger.debug("Near-duplicate index rebuilt from the dataset: %d documents in %.1fs",
                     n, time.perf_counter() - started)  # fmt: skip
         return index

@@ -202,7 +202,7 @@ class SeenStore:
             rows += batch.num_rows
             hashes.append(_batch_hashes(batch))
         store = cls(np.concatenate(hashes) if hashes else None)
-        logger.info(
+        logger.debug(
             "Seen-URL memory: %d URLs of %d records and settled rejects in %d files loaded in %.1fs",
             len(store), rows, len(files) + len(reject_files), time.perf_counter() - started,
         )  # fmt: skip

@@ -94,7 +94,7 @@ class RelevancePipeline:
             raise NotConfigured("NEWSBOT_RELEVANCE_ENABLED is off")
         min_score = min_conflict_score(settings)
         pipe = cls(crawler, min_score)
-        logger.info("relevance lexicon %s; minimum score %.2f", lexicon_path(settings), min_score)
+        logger.debug("relevance lexicon %s; minimum score %.2f", lexicon_path(settings), min_score)
         return pipe
 
     async def process_item(self, item: Any) -> Any:

@@ -115,7 +115,7 @@ def load_index(state_path: LocatedFile, data_dir: Location, params: NearDupParam
             if newer:
                 started = time.perf_counter()
                 n = index.add_from_files(newer, skip_known=True)
-                logger.info(
+                logger.debug(
                     "Near-duplicate index: %d documents from %d newer dataset files in %.1fs",
                     n, len(newer), time.perf_counter() - started,
                 )  # fmt: skip

@@ -21,6 +21,7 @@ from twisted.internet import task
 from newsbot import signals as nb_signals
 from newsbot.config.declared import getbool, getfloat
 from newsbot.config.run import run_id
+from newsbot.middlewares.failures import is_host_failure
 from newsbot.pipelines.store import stop_on_write_failure
 from newsbot.storage.location import output_location
 from newsbot.storage.parquet import PartitionedWriter
@@ -112,8 +113,15 @@ class RejectsWriter:
         fields.setdefault("time", datetime.now(UTC))
         row = reject_row(run_id=self.run_id, **fields)
         self.writer.add(row)
-        logger.info(
-            "Rejected %s (%s%s)", row["url"], row["reason"], f": {row['detail']}" if row["detail"] else ""
+        # One INFO line per page that failed on its own; a listing's failure is the spider's
+        # WARNING, and a host that is down is one line of HostFailureLog, not one per page.
+        quiet = row["discovery"] == "listing" or is_host_failure(row["reason"], row.get("http_status"))
+        logger.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "Rejected %s (%s%s)",
+            row["url"],
+            row["reason"],
+            f": {row['detail']}" if row["detail"] else "",
         )
 
     def _count(self, rows: list[dict[str, Any]]) -> None:

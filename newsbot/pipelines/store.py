@@ -130,7 +130,9 @@ class ParquetStorePipeline:
         if self._timer is not None and self._timer.running:
             self._timer.stop()
         self.flush()
-        logger.info(
+        # The run's summary says how many were stored; records not written are a warning.
+        logger.log(
+            logging.WARNING if self.writer.pending else logging.DEBUG,
             "Stored %d records in %d files under %s%s",
             self.writer.rows_written,
             len(self.writer.files_written),

@@ -86,12 +86,12 @@ def build_plan(settings: BaseSettings) -> Plan:
         # A ConfigError here stops the crawl before the first request. Workers load the same files
         # once each, unchecked, instead of receiving the compiled rules.
         paths = rule_paths(settings)
-        logger.info("Loaded %d cleaning rules", len(load_rules(paths)))
+        logger.debug("Loaded %d cleaning rules", len(load_rules(paths)))
     lexicon = None
     if "relevance" in names:
         lexicon = lexicon_path(settings)
         lex = cached_lexicon(lexicon)
-        logger.info("relevance lexicon %s: %s", lexicon, ", ".join(sorted(lex.languages)))
+        logger.debug("relevance lexicon %s: %s", lexicon, ", ".join(sorted(lex.languages)))
     neardup = NearDupParams()
     plan = Plan(
         stages=stages,

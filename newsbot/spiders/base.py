@@ -9,17 +9,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-    IgnoreRequest,
-)
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
-from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spidermiddlewares.referer import DefaultReferrerPolicy
-from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 
 from newsbot import __version__
@@ -28,7 +20,7 @@ from newsbot.config.args import split_list
 from newsbot.discovery.backlog import Backlog
 from newsbot.discovery.entry import DiscoveredEntry
 from newsbot.items import ArticleItem
-from newsbot.middlewares.connections import ResponseTooLarge
+from newsbot.middlewares.failures import failure_reason, is_host_failure
 from newsbot.middlewares.stopping import stopped_before_fetch
 
 logger = logging.getLogger(__name__)
@@ -78,55 +70,6 @@ def _seen_store(crawler: Any) -> Any:
     from newsbot.identify.seen import get_seen
 
     return get_seen(crawler)
-
-
-#: Download errors by class, most specific first: Scrapy's own (2.13+) and Twisted's underneath.
-_ERROR_REASONS: tuple[tuple[tuple[type[BaseException], ...], str], ...] = (
-    ((ResponseTooLarge,), "too_large"),
-    ((CannotResolveHostError, twisted_errors.DNSLookupError), "dns"),
-    ((DownloadTimeoutError, twisted_errors.TimeoutError, twisted_errors.TCPTimedOutError), "timeout"),
-    ((DownloadConnectionRefusedError, twisted_errors.ConnectError), "connection"),
-)
-
-
-def failure_reason(failure: Failure) -> tuple[str, str, int | None]:
-    """``(reason, detail, http_status)`` of a failed request, for rejects and logs.
-
-    Reasons are stable codes an operator can count and grep: ``http_404``, ``timeout``,
-    ``too_large``, ``redirect_loop``, ``blocked_address``, ``robots_txt``, ``dns``,
-    ``connection``, ``network``.
-    """
-    value = failure.value
-    name = type(value).__name__
-    text = str(value)
-    if failure.check(HttpError):
-        status = value.response.status
-        return f"http_{status}", "", status
-    if failure.check(IgnoreRequest):
-        explicit = getattr(value, "reason", None)
-        if explicit:
-            return str(explicit), text[:300], None
-        low = text.lower()
-        if "max redirections" in low:
-            return "redirect_loop", text[:300], None
-        if "max size" in low or "download_maxsize" in low:
-            return "too_large", text[:300], None
-        if "robots.txt" in low:
-            return "robots_txt", text[:300], None
-        return "ignored", text[:300] or "filtered by a middleware", None
-    for classes, reason in _ERROR_REASONS:
-        if failure.check(*classes):
-            return reason, f"{name}: {text}"[:300], None
-    low_name = name.lower()
-    if "timeout" in low_name or "timedout" in low_name:
-        return "timeout", f"{name}: {text}"[:300], None
-    if "dnslookup" in low_name or "dns" in low_name:
-        return "dns", f"{name}: {text}"[:300], None
-    if "cancelled" in low_name and "max size" in text.lower():
-        return "too_large", text[:300], None
-    if "connection" in low_name or "refused" in low_name:
-        return "connection", f"{name}: {text}"[:300], None
-    return "network", f"{name}: {text}"[:300], None
 
 
 #: Scrapy's default policy (RefererMiddleware's): the listing's URL, unless https leads to http.
@@ -314,8 +257,15 @@ class NewsbotSpider(Spider):
         request = failure.request  # type: ignore[attr-defined]
         source = request.meta.get("newsbot_source")
         reason, detail, status = failure_reason(failure)
-        logger.warning(
-            "Source %s: cannot fetch %s (%s%s)", source, request.url, reason, f": {detail}" if detail else ""
+        # A host that is down is one WARNING line of HostFailureLog, not one per listing.
+        level = logging.DEBUG if is_host_failure(reason, status) else logging.WARNING
+        logger.log(
+            level,
+            "Source %s: cannot fetch %s (%s%s)",
+            source,
+            request.url,
+            reason,
+            f": {detail}" if detail else "",
         )
         self._inc("discovery/errors", source)
         self._reject(request.url, {**request.meta, "newsbot_discovery": "listing"}, reason, detail, status)
