@@ -44,6 +44,7 @@ def _names(ids: list[str]) -> str:
 def describe(spider: Any, settings: Any) -> str:
     """What the run crawls and how: the start line's middle part."""
     from newsbot.config.args import NewsArgs
+    from newsbot.spiders.api import ApiSpider
 
     args = getattr(spider, "args", None)
     sources = getattr(spider, "sources", None)
@@ -55,10 +56,14 @@ def describe(spider: Any, settings: Any) -> str:
         what = f"{len(ids)} source{'s' if len(ids) > 1 else ''} ({_names(ids)})"
     elif getattr(spider, "files", None):
         what = f"{len(spider.files)} WARC file{'s' if len(spider.files) > 1 else ''}"
+    elif isinstance(spider, ApiSpider):  # the API is the run's one source
+        what = f"the {spider.name} API"
     else:
         what = "no source"
     if spider.name == "warc":
         mode = "backfill"
+    elif isinstance(spider, ApiSpider):
+        mode = "API search"
     elif getbool(settings, "NEWSBOT_SEEN_ENABLED"):
         mode = "incremental"
     else:
