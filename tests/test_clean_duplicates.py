@@ -101,3 +101,24 @@ def test_short_quoted_pull_quote_of_earlier_text() -> None:
         "He was on items.",
         "“was on it”",
     ]
+
+
+def test_a_question_put_to_each_guest_stays_every_time() -> None:
+    # An interview series: the same long question before each guest's answer. A copy of a block
+    # repeats each paragraph twice; three or more occurrences are the article's own structure.
+    question = "What inspired you to start cooking for an audience, and what keeps you going every day?"
+    paragraphs = ["Three food writers answered our questions."]
+    for name in ("Anna", "Boris", "Chen"):
+        paragraphs += [name, question, f"{name}: my grandmother's kitchen, and readers who cook along."]
+    res = remove_duplicates(paragraphs)
+    assert res.paragraphs == paragraphs
+    assert res.removed == []
+
+
+def test_a_block_rendered_twice_still_goes_once() -> None:
+    block = [
+        "The convoy reached the northern crossing on Tuesday after a two-day delay at the checkpoint.",
+        "Aid workers said the trucks carried flour, medicine and fuel for the two main hospitals.",
+    ]
+    res = remove_duplicates(["Headline text", *block, "Related coverage", *block])
+    assert res.paragraphs == ["Headline text", *block, "Related coverage"]

@@ -19,6 +19,7 @@ same page whatever was crawled before it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -45,6 +46,11 @@ CONTAINED_MIN_WORDS = 8
 QUOTED_MIN_WORDS = 3
 _QUOTED = re.compile(r"""^["'].*["'][.!?…]?$""")
 MAX_BLOCK_SEARCH_CHARS = 200_000
+#: A paragraph that occurs this many times or more is part of a structure the article repeats
+#: (an interview's question put to each guest, "Eat every 2-3 hours" under each meal of a plan),
+#: not a copy: a block rendered twice (desktop and mobile markup) repeats each paragraph twice.
+#: All its occurrences stay; boilerplate repeated that often is the rules' and templates' job.
+RECURRING_MIN = 3
 
 
 @dataclass
@@ -174,12 +180,15 @@ def remove_duplicates(
             by_numbers.setdefault(_numbers(norm), []).append(norm)
             # Joined with spaces: a block whose paragraphs were merged still matches.
             earlier = earlier + " " + norm if earlier else norm
+    occurrences = Counter(norms)
     # Second pass: short exact/near repeats go only when a neighbour is a repeat too.
     for i, (para, norm, kind) in enumerate(zip(paragraphs, norms, kinds, strict=True)):
         if not norm:
             continue
         if kind in ("exact", "near") and norm.startswith("|"):
             kind = None  # a table row or repeated table header (trafilatura renders tables as "| a | b |")
+        elif kind == "exact" and occurrences[norm] >= RECURRING_MIN:
+            kind = None  # a recurring element of the article's own structure
         elif kind in ("exact", "near") and len(words(norm)) < ISOLATED_MIN_WORDS:
             in_run = (i > 0 and kinds[i - 1] in _REPEATS) or (i + 1 < len(kinds) and kinds[i + 1] in _REPEATS)
             if not in_run:
