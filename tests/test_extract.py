@@ -72,3 +72,24 @@ def test_parse_html_builds_load_htmls_tree(text: str) -> None:
     assert (ours is None) == (theirs is None)
     if ours is not None:
         assert etree.tostring(ours) == etree.tostring(theirs)
+
+
+def test_an_article_rendered_by_script_is_read_from_its_noscript() -> None:
+    # Blogger and similar platforms render the post with script and put its text in <noscript>;
+    # without it the page is a heading and a long sidebar of label links.
+    para = (
+        "Over the past few years we have seen threats on the web becoming increasingly sophisticated, "
+        "and phishing sites rotate their domains very quickly to avoid being blocked by lists."
+    )
+    article = "".join(f"<p>{para} Paragraph {i} adds one more detail of the new mode.</p>" for i in range(6))
+    label = "<li><a href='/search/label/l{0}'>label number {0} of the blog</a></li>"
+    labels = "".join(label.format(i) for i in range(80))
+    html = f"""<html><head><title>Enhanced protection now available</title></head><body>
+    <div class="header"><h1>Security Blog</h1><p>The latest news and insights on security.</p></div>
+    <div class="post"><h3 class="post-title">Enhanced protection now available</h3>
+    <div class="post-body"><script>render()</script><noscript>{article}</noscript></div></div>
+    <div class="sidebar"><h2>Labels</h2><ul>{labels}</ul></div></body></html>"""
+    art = extract_article(html, "https://blog.example/2020/05/protection.html")
+    body = "\n".join(art.paragraphs)
+    assert body.count(para) == 6
+    assert "label number" not in body

@@ -42,8 +42,9 @@ MAX_HTML_CHARS = 3_000_000
 #: Left to trafilatura: ``form`` (it keeps a form holding most of the text), ``figure`` (one
 #: holding a table becomes a div), ``math`` (its LaTeX is salvaged first) and ``head``, whose
 #: JSON-LD tells trafilatura whether the page is a forum thread; the scripts, styles and links
-#: inside it go.
-PRE_CLEANED = frozenset(MANUALLY_CLEANED) - {"form", "figure", "math", "head"}
+#: inside it go. And ``noscript``: a page rendered by script (Blogger) has its article there, and
+#: trafilatura's fallback reads it when the main pass finds only the sidebar.
+PRE_CLEANED = frozenset(MANUALLY_CLEANED) - {"form", "figure", "math", "head", "noscript"}
 #: Deleted only after the byline search: an article's footer or an author box may hold the byline.
 MAY_HOLD_BYLINE = frozenset({"aside", "footer"})
 
