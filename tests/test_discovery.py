@@ -199,3 +199,19 @@ def test_a_long_sitemap_gives_the_reactor_turns_while_it_is_read(tmp_path) -> No
     # the other task ran between slices, not within one
     assert seen[-1] - seen[0] >= 1000 // SITEMAP_SLICE - 1
     assert seen[SITEMAP_SLICE - 1] == seen[0]
+
+
+def test_packed_entries_come_back_whole_and_in_order() -> None:
+    import pickle
+
+    from newsbot.discovery.entry import DiscoveredEntry
+    from newsbot.discovery.packed import PackedEntries
+
+    entries = [DiscoveredEntry(url=f"https://example.org/{i}") for i in range(1_003)]
+    packed = pickle.loads(pickle.dumps(PackedEntries.pack(entries, chunk=100)))
+    assert len(packed.chunks) == 11 and all(isinstance(c, bytes) for c in packed.chunks)
+    assert len(packed) == 1_003 and list(packed) == entries
+    assert packed[0] == entries[0] and packed[-1] == entries[-1] and packed[1_000] == entries[1_000]
+    assert packed[5:8] == entries[5:8]
+    with pytest.raises(IndexError):
+        packed[1_003]

@@ -36,3 +36,17 @@ def test_lags_are_measured_from_when_each_tick_was_due() -> None:
     assert stats.get_value("newsbot/reactor/last_lag_over_100ms_at_s") == pytest.approx(0.6)
     busy_then_run(1.0)  # stopped: no more ticks
     assert stats.get_value("newsbot/reactor/lags_over_100ms") == 2
+
+
+def test_the_99th_percentile_is_the_delay_99_of_100_ticks_did_not_exceed() -> None:
+    clock = Clock()
+    crawler = get_crawler()
+    lag = ReactorLag(crawler, clock=clock)
+    lag.start()
+    for _ in range(98):
+        clock.advance(TICK_SECONDS + 0.003)  # 3 ms late
+    clock.advance(TICK_SECONDS + 0.040)  # the 99th tick: 40 ms late
+    clock.advance(TICK_SECONDS + 0.500)  # one stall in a hundred ticks
+    lag.stop()
+    assert crawler.stats.get_value("newsbot/reactor/max_lag_ms") == 500.0
+    assert crawler.stats.get_value("newsbot/reactor/p99_lag_ms") == 40

@@ -1,12 +1,18 @@
 """Throughput benchmark: the whole crawl against bare trafilatura, measured in one run.
 
     python -m newsbot.bench.throughput [--pages 2000] [--aeb ../shared/aeb-dev] [--workers N]
+                                       [--hostile-listing]
 
 Serves N copies of the aeb-dev pages on loopback (copy *j* of every page lives on outlet *j*, its
 own port, so each outlet is a site of distinct articles, as a real source is), crawls them with
 politeness off through every stage into a fresh output directory, and prints pages/s, the peak
 RSS of the crawl's whole process tree (parent and workers) and F1 on the stored bodies, next to
 bare ``trafilatura.extract(html, include_comments=False)`` in one process on the same pages.
+
+``--hostile-listing`` puts :mod:`newsbot.bench.hostile`'s listings in the same crawl (an
+entity-expansion feed, a 100,000-item feed, a 9 MB robots.txt), served by the same loopback
+server; the figures then say how often each was fetched and what discovery made of it, beside the
+reactor's longest and 99th-percentile stall.
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ from typing import Any
 import pyarrow.dataset as ds
 import trafilatura
 
+from newsbot.bench import hostile
 from newsbot.bench.aeb import AebPage, load_aeb, score
 from newsbot.config.paths import project_root
 from newsbot.demo.server import DemoServer
+from newsbot.spiders.base import ad_hoc_source
 
 _TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -101,7 +109,7 @@ def bare_trafilatura(pages: list[AebPage], calls: int) -> tuple[float, float]:
         page = pages[i % len(pages)]
         preds[page.id] = trafilatura.extract(page.html, include_comments=False)
     elapsed = time.perf_counter() - start
-    f1 = score((preds[p.id], p.truth) for p in pages).f1
+    f1 = score((preds[p.id], p.truth) for p in pages if p.id in preds).f1  # fewer calls than pages
     return calls / elapsed, f1
 
 
@@ -184,8 +192,15 @@ def worker_cost(aeb: Path | None) -> tuple[float, float]:
     return float(startup), float(per_page)
 
 
-def build_site(pages: list[AebPage], n: int, root: Path, sources: int | None = None) -> list[str]:
-    """Outlet directories of distinct pages (symlinks to one hidden copy); returns outlet ids.
+def short_id(page: AebPage) -> str:
+    """The page's name in the served URLs: its id's first 16 hex digits (distinct among the
+    aeb-dev pages), so a 100,000-item feed of them stays under the download size cap."""
+    return page.id[:16]
+
+
+def build_site(pages: list[AebPage], n: int, root: Path, sources: int | None = None) -> dict[str, list[str]]:
+    """Outlet directories of distinct pages (symlinks to one hidden copy); returns each outlet's
+    page URLs as ``{{base:OUTLET}}/...`` templates, by outlet id.
 
     Copy *j* of the pages is outlet *j*, or with ``sources``, the directory ``c{j}`` of outlet
     *j* mod ``sources``: the same pages spread over a fixed number of sites.
@@ -201,23 +216,27 @@ def build_site(pages: list[AebPage], n: int, root: Path, sources: int | None = N
         (root / outlet / folder).mkdir(parents=True, exist_ok=True)
         urls = listed.setdefault(outlet, [])
         for page in pages[: min(len(pages), n - j * len(pages))]:
-            os.symlink(shared / f"{page.id}.html", root / outlet / folder / f"{page.id}.html")
-            urls.append(f"<url><loc>{{{{base:{outlet}}}}}/{folder}{page.id}.html</loc></url>")
+            name = f"{short_id(page)}.html"
+            os.symlink(shared / f"{page.id}.html", root / outlet / folder / name)
+            urls.append(f"{{{{base:{outlet}}}}}/{folder}{name}")
     for outlet, urls in listed.items():
         (root / outlet / "sitemap.xml").write_text(
             '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            + "".join(urls)
+            + "".join(f"<url><loc>{u}</loc></url>" for u in urls)
             + "</urlset>",
             encoding="utf-8",
         )
-    return list(listed)
+    return listed
 
 
-def crawl(sitemaps: list[str], out: Path, workers: int | None, log: Path) -> tuple[float, int, PeakSampler]:
+def crawl(
+    sitemaps: list[str], out: Path, workers: int | None, log: Path, feeds: list[str] | None = None
+) -> tuple[float, int, PeakSampler]:
     """Run ``scrapy crawl news`` in a subprocess; returns (seconds, exit code, what was sampled)."""
     cmd = [
         sys.executable, "-m", "scrapy", "crawl", "news",
         "-a", "sitemaps=" + ",".join(sitemaps),
+        *(["-a", "feeds=" + ",".join(feeds)] if feeds else []),
         "-s", f"NEWSBOT_OUTPUT_DIR={out}",
         "-s", "ROBOTSTXT_OBEY=False",
         "-s", "AUTOTHROTTLE_ENABLED=False",
@@ -238,6 +257,26 @@ def crawl(sitemaps: list[str], out: Path, workers: int | None, log: Path) -> tup
     return time.perf_counter() - start, code, sampler
 
 
+def hostile_figures(request_log: Path, summary: dict[str, Any], base: str) -> dict[str, Any]:
+    """How often the crawl fetched each hostile listing (the server's request log), and what
+    discovery made of them (the hostile source's counters in the run summary)."""
+    hits: dict[str, int] = {}
+    with request_log.open(encoding="utf-8") as fh:
+        for line in fh:
+            record = json.loads(line)
+            if record["outlet"] == hostile.OUTLET:
+                hits[record["path"]] = hits.get(record["path"], 0) + 1
+    figures: dict[str, Any] = {
+        f"hostile_{name}_fetched": hits.get(path, 0) for name, path, _kind in hostile.LISTINGS
+    }
+    source = summary["sources"].get(ad_hoc_source(base), {})
+    discovery = source.get("discovery", {})
+    figures["hostile_feeds_refused"] = discovery.get("refused", 0)
+    figures["hostile_feeds_parsed_in_pool"] = discovery.get("parsed_in_pool", 0)
+    figures["hostile_feed_entries"] = discovery.get("feed_entries", 0)
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m newsbot.bench.throughput", description=__doc__.split("\n")[0]
@@ -248,6 +287,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare-calls", type=int, default=264, help="trafilatura calls for the baseline")
     ap.add_argument("--keep", action="store_true", help="keep the output directory and log")
     ap.add_argument("--stages", action="store_true", help="also time each worker stage on one core")
+    ap.add_argument(
+        "--hostile-listing",
+        action="store_true",
+        help="also crawl an entity-expansion feed, a 100,000-item feed and a 9 MB robots.txt",
+    )
+    ap.add_argument(
+        "--hostile-items", type=int, default=100_000, help="items of the large hostile feed (default 100,000)"
+    )
     ap.add_argument(
         "--sources",
         type=int,
@@ -271,10 +318,19 @@ def main(argv: list[str] | None = None) -> int:
     bare_before, bare_f1 = bare_trafilatura(pages, args.bare_calls)
 
     tmp = Path(tempfile.mkdtemp(prefix="newsbot-bench-"))
-    outlets = build_site(pages, args.pages, tmp / "site", args.sources)
-    with DemoServer(tmp / "site") as server:
+    listed = build_site(pages, args.pages, tmp / "site", args.sources)
+    outlets = list(listed)
+    if args.hostile_listing:
+        links = [u for urls in listed.values() for u in urls]
+        hostile.write_outlet(tmp / "site", links, items=args.hostile_items)
+    with DemoServer(tmp / "site", request_log=tmp / "requests.jsonl") as server:
         sitemaps = [f"{server.base_urls[o]}/sitemap.xml" for o in outlets]
-        seconds, code, sampled = crawl(sitemaps, tmp / "out", args.workers, tmp / "crawl.log")
+        feeds: list[str] = []
+        hostile_base = server.base_urls.get(hostile.OUTLET, "")
+        if args.hostile_listing:
+            for _name, path, kind in hostile.LISTINGS:
+                (feeds if kind == "feeds" else sitemaps).append(hostile_base + path)
+        seconds, code, sampled = crawl(sitemaps, tmp / "out", args.workers, tmp / "crawl.log", feeds)
     bare_after, _ = bare_trafilatura(pages, args.bare_calls)
     bare_pps = (bare_before + bare_after) / 2
     if code != 0:
@@ -288,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     bodies: dict[str, str] = {}
     for url, body in zip(table.column("url").to_pylist(), table.column("body").to_pylist(), strict=True):
         bodies.setdefault(url.rsplit("/", 1)[-1].removesuffix(".html"), body)
-    pipe = score((bodies.get(p.id), p.truth) for p in pages)
+    pipe = score((bodies.get(short_id(p)), p.truth) for p in pages)
     pps = args.pages / seconds
     result = {
         "pages": args.pages,
@@ -308,11 +364,14 @@ def main(argv: list[str] | None = None) -> int:
         "workers_cpu_ms_per_page": round(1000 * sampled.children_cpu / args.pages, 1),
         # the main thread's longest stall during the crawl, and stalls over 100 ms
         "reactor_max_lag_ms": summary["reactor"]["max_lag_ms"],
+        "reactor_p99_lag_ms": summary["reactor"].get("p99_lag_ms"),
         "reactor_lags_over_100ms": summary["reactor"]["lags_over_100ms"],
         "reactor_last_lag_over_100ms_at_s": summary["reactor"]["last_lag_over_100ms_at_s"],
         "pipeline_f1": round(pipe.f1, 4),
         "bare_trafilatura_f1": round(bare_f1, 4),
     }
+    if args.hostile_listing:
+        result.update(hostile_figures(tmp / "requests.jsonl", summary, hostile_base))
     width = max(len(k) for k in result)
     for key, value in result.items():
         print(f"{key:<{width}}  {value}")

@@ -129,6 +129,7 @@ def build_summary(stats: dict[str, Any], *, run: str, spider: str, reason: str |
         # the main thread's longest stall (newsbot.extensions.reactorlag)
         "reactor": {
             "max_lag_ms": stats.get("newsbot/reactor/max_lag_ms"),
+            "p99_lag_ms": stats.get("newsbot/reactor/p99_lag_ms"),
             "lags_over_100ms": stats.get("newsbot/reactor/lags_over_100ms", 0),
             "last_lag_over_100ms_at_s": stats.get("newsbot/reactor/last_lag_over_100ms_at_s"),
         },

@@ -26,6 +26,7 @@ from newsbot.config.paths import resolve, settings_path
 from newsbot.config.sources import Source, load_sources
 from newsbot.discovery.entry import DiscoveredEntry
 from newsbot.discovery.feeds import FeedError, parse_feed
+from newsbot.discovery.packed import parse_packed
 from newsbot.discovery.sitemaps import SitemapError, parse_sitemap, sitemaps_from_robots
 from newsbot.process.pool import WorkerTimeout, get_runner
 from newsbot.spiders.base import NewsbotSpider, ad_hoc_source
@@ -217,7 +218,8 @@ class NewsSpider(NewsbotSpider):
         """``parse(body, url)``, in the worker pool for a large listing: off the reactor thread."""
         if len(response.body) > POOL_PARSE_BYTES:
             self._inc("discovery/parsed_in_pool", response.meta["newsbot_source"])
-            return await get_runner(self.crawler).run(parse, response.body, response.url)
+            # Its entries come back packed, unpickled a chunk at a time as they are admitted.
+            return await get_runner(self.crawler).run(parse_packed, parse, response.body, response.url)
         return parse(response.body, response.url)
 
     async def parse_feed(self, response: Response) -> AsyncIterator[Request]:
