@@ -93,3 +93,36 @@ def test_an_article_rendered_by_script_is_read_from_its_noscript() -> None:
     body = "\n".join(art.paragraphs)
     assert body.count(para) == 6
     assert "label number" not in body
+
+
+_STANDFIRST = (
+    "Aid convoys reached the besieged city for the first time in three months, officials said on Monday."
+)
+_STORY = "".join(
+    f"<p>Paragraph {i} of the report: trucks carrying flour, medicine and fuel crossed the last "
+    f"checkpoint before noon, and the drivers described the roads as badly damaged by shelling.</p>"
+    for i in range(6)
+)
+
+
+def _page_with_standfirst(standfirst_html: str) -> str:
+    return f"""<html><head><title>Aid reaches the city</title>
+    <meta name="description" content="{_STANDFIRST}"></head><body>
+    <div class="top"><h1>Aid reaches the city</h1>{standfirst_html}</div>
+    <article><div class="story">{_STORY}</div></article></body></html>"""
+
+
+def test_the_standfirst_shown_above_the_body_is_its_first_paragraph() -> None:
+    art = extract_article(_page_with_standfirst(f'<p class="dek">{_STANDFIRST}</p>'), "https://n.example/a")
+    assert art.paragraphs[0] == _STANDFIRST
+    assert art.paragraphs.count(_STANDFIRST) == 1
+    assert len(art.paragraphs) == 7
+
+
+def test_a_description_only_in_meta_or_in_a_link_is_not_added() -> None:
+    meta_only = extract_article(_page_with_standfirst(""), "https://n.example/a")
+    linked = extract_article(
+        _page_with_standfirst(f'<p><a href="/other">{_STANDFIRST}</a></p>'), "https://n.example/a"
+    )
+    for art in (meta_only, linked):
+        assert _STANDFIRST not in art.paragraphs

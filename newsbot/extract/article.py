@@ -21,9 +21,10 @@ from trafilatura.xml import delete_element
 
 from newsbot.extract.body import expected_chars, extract_body
 from newsbot.extract.fields import choose_published, choose_title, clean_authors
+from newsbot.extract.lead import missing_lead, shown_description
 from newsbot.extract.metadata import language_code, read_metadata
 from newsbot.extract.parse import parse_html
-from newsbot.extract.result import ExtractedArticle, ExtractionError
+from newsbot.extract.result import Block, ExtractedArticle, ExtractionError
 from newsbot.storage.text import tidy_text
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,13 @@ def extract_article(
     _pre_clean(tree, PRE_CLEANED & MAY_HOLD_BYLINE)
     # trafilatura prunes the tree it is given: everything above reads it first.
     expected = expected_chars(meta.body_chars, _p_chars(tree))
+    # The standfirst shown above the body (newsbot.extract.lead), found before trafilatura prunes
+    # the tree, goes first when the body lacks it.
+    lead = shown_description(tree, meta.description)
     body = extract_body(tree, html, url, expected, recall=recall)
+    if lead and missing_lead(lead, body.paragraphs):
+        body.paragraphs.insert(0, lead)
+        body.blocks.insert(0, Block("p", -1, len(lead)))
     ld_article = next((t for t in meta.ld_types if "article" in t or t in ("report", "blogposting")), None)
     # The record's text fields, tidied here once: the dataset stores them as they are.
     # (Markup in metadata strings was decoded where they were read, in read_metadata.)
