@@ -126,3 +126,11 @@ def test_a_description_only_in_meta_or_in_a_link_is_not_added() -> None:
     )
     for art in (meta_only, linked):
         assert _STANDFIRST not in art.paragraphs
+
+
+def test_a_subtitle_in_the_headline_header_is_not_added() -> None:
+    # A dek printed with the headline (in its <header>, or as a heading) is the page's subtitle:
+    # article bodies leave it out.
+    for dek in (f"<header><p class='dek'>{_STANDFIRST}</p></header>", f"<h2>{_STANDFIRST}</h2>"):
+        art = extract_article(_page_with_standfirst(dek), "https://n.example/a")
+        assert _STANDFIRST not in art.paragraphs

@@ -44,7 +44,7 @@ MAX_HTML_CHARS = 3_000_000
 #: holding a table becomes a div), ``math`` (its LaTeX is salvaged first) and ``head``, whose
 #: JSON-LD tells trafilatura whether the page is a forum thread; the scripts, styles and links
 #: inside it go. And ``noscript``: a page rendered by script (Blogger) has its article there, and
-#: trafilatura's fallback reads it when the main pass finds only the sidebar.
+#: trafilatura extracts it from there when it is left in the tree.
 PRE_CLEANED = frozenset(MANUALLY_CLEANED) - {"form", "figure", "math", "head", "noscript"}
 #: Deleted only after the byline search: an article's footer or an author box may hold the byline.
 MAY_HOLD_BYLINE = frozenset({"aside", "footer"})
