@@ -110,6 +110,36 @@ DIRT = [
     "بقلم: سارة عبد الرحمن",
     "نویسنده: مریم رضایی",
     "De notre correspondant à Goma",
+    # lead-ins of a box of links to other articles
+    "Das könnte dich auch interessieren:",
+    "Dieses Thema könnte Sie auch interessieren",
+    "Zum Weiterlesen:",
+    "Weitere Themen",
+    "Ähnliche Artikel",
+    # comment and account prompts, calls to subscribe or follow
+    "Keine Kommentare (Kommentare erscheinen nach Freigabe)",
+    "Kommentare insgesamt: 3",
+    "Sie sind derzeit nicht angemeldet.",
+    "Du musst angemeldet sein, um einen Kommentar zu schreiben!",
+    "Um den Beitrag kommentieren zu können, müssen Sie eingeloggt sein.",
+    "Teilen mit:",
+    "Lust auf mehr? Hol dir unseren Newsletter jeden Freitag in dein Postfach.",
+    "Subscribe today to our print edition for the full story.",
+    "To read the full article, please subscribe to the Valley Courier.",
+    "If you are seeing this page and you are already a subscriber, log in to read on.",
+    "Sign up to receive the latest headlines from the front every morning.",
+    "For the latest news and alerts, download the Courier app for Android and iOS.",
+    "We want to hear what you think about this story. Write to us.",
+    "If you liked this article, please consider supporting our reporting.",
+    "Submit a letter to the editor here.",
+    "Do you want to stay informed about our campaigns? Sign up here",
+    "¿Sabías que tenemos un canal de WhatsApp? Únete aquí.",
+    "Síguenos en nuestro canal de Telegram",
+    "¡Visita nuestro canal de YouTube!",
+    "Hazte socio y recibe la edición impresa",
+    # picture credits and page stamps
+    "Titelbild: Anna Schmidt / dpa",
+    "Letzte Änderung 03.11.2024",
 ]
 
 PROSE = [
@@ -140,6 +170,16 @@ PROSE = [
     "Por otra parte, el Gobierno anunció una tregua.",
     "Von Montag an gilt eine nächtliche Ausgangssperre.",
     "Автор доклада Иван Петров заявил, что данные неполные.",
+    # look-alikes of the lead-in, comment, subscribe and follow prompts: sentences
+    "Das Thema könnte auch die Innenminister interessieren, sagte sie.",
+    "Keine Kommentare gab es zunächst vom Verteidigungsministerium.",
+    "Sie sind nicht angemeldet gewesen, als die Polizei kam, sagten die Nachbarn.",
+    "Subscribe to the idea that the war is over, and you will be disappointed.",
+    "If you liked this story, the general said, you will like the next one less.",
+    "We want to hear what you think, the mayor told the crowd in the square.",
+    "Sigue la polémica por el canal de YouTube del diputado, que fue suspendido.",
+    "¿Sabías que el grupo de WhatsApp de los vecinos organizó la evacuación?",
+    "Weitere Themen der Konferenz waren die Lage in Gaza und im Sudan.",
     # first-published look-alike: a story about a publication
     "Материал уголовного дела опубликован в понедельник.",
 ]
