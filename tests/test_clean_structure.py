@@ -132,6 +132,19 @@ def test_a_lead_that_is_one_link_to_its_own_story_page_stays() -> None:
     assert clean_structure(paragraphs, blocks).paragraphs == paragraphs
 
 
+def test_a_sentence_that_is_one_link_to_the_site_is_a_teaser_after_the_lead_only() -> None:
+    prompt = "Sign up for our daily briefing and get the news from the front every morning."
+    linked = _block("p", 9, prompt, link_chars=len(prompt), site_links=1)
+    body = [_block("p", i, t) for i, t in enumerate(BODY)]
+    res = clean_structure([*BODY[:2], prompt, BODY[2]], [*body[:2], linked, body[2]])
+    assert res.removed == [("structure/teaser", prompt)]
+    # before the first paragraph of prose it may be the lead, linking to its story page
+    assert clean_structure([prompt, *BODY], [linked, *body]).removed == []
+    # a link to another site is not a teaser
+    outside = _block("p", 9, prompt, link_chars=len(prompt), site_links=0)
+    assert clean_structure([*BODY, prompt], [*body, outside]).removed == []
+
+
 def test_without_blocks_nothing_is_removed() -> None:
     paragraphs = ["Read more: Kherson evacuates hospitals", *BODY]
     assert clean_structure(paragraphs, []).paragraphs == paragraphs
@@ -197,13 +210,16 @@ LABEL_URL = "https://www.diario-del-litoral.example/nacionales/2026/12/02/evacua
 
 
 def test_a_label_then_a_headline_link_is_removed_whatever_site_it_links_to() -> None:
-    """ "VEA TAMBIÉN: <headline>" to another outlet and "Nuestros principios: <the group's
-    principles>" go; a product credit (a name after the label), a list item of the article, a
-    heading that is one link and the prose stay."""
+    """A label and a headline link ("VEA TAMBIÉN: <headline>" to another outlet, "Nuestros
+    principios: <the group's principles>") goes, and so does a sentence that is one link to the
+    site after the article began (a newsletter prompt); a product credit (a name after the
+    label), a list item of the article, a heading that is one link to another site and the prose
+    stay."""
     art, res = extract_structured(LABEL_PAGE.read_text(encoding="utf-8"), LABEL_URL, None)
-    removed = [(stage, text.split(":")[0]) for stage, text in res.removed]
+    removed = [(stage, text.split(":")[0][:20]) for stage, text in res.removed]
     assert removed == [
         ("structure/label_link", "VEA TAMBIÉN"),
+        ("structure/teaser", "Reciba cada mañana e"),
         ("structure/label_link", "Nuestros principios"),
     ]
     kept = [p.split(":")[0] for p in art.paragraphs]
