@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_f_from_coro_f
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
@@ -21,10 +21,13 @@ DATA = Path(__file__).parent / "data"
 
 
 def _crawler(tmp_path: Path, **settings: object):
-    return get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path), **settings})
+    # the stages run inline, in this process: the reactor runs for the session, so the default would
+    # start a worker pool that no engine closes (the pool is tested by crawls: tests/test_crawl.py)
+    return get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path), "NEWSBOT_WORKERS": 0, **settings})
 
 
-def test_dirty_record_through_the_pipelines(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_dirty_record_through_the_pipelines(tmp_path: Path) -> None:
     lines = (DATA / "dirty-record.txt").read_text(encoding="utf-8").splitlines()
     crawler = _crawler(tmp_path, NEWSBOT_TEMPLATE_WARMUP_DOCS=1)
     pipes = [build_from_crawler(cls, crawler) for cls in (PagePipeline, QualityPipeline)]
@@ -42,7 +45,7 @@ def test_dirty_record_through_the_pipelines(tmp_path: Path) -> None:
             await p.process_item(item)
         return item
 
-    asyncio.run(run())
+    await run()
     assert item.paragraphs == [lines[2], *lines[4:16]]
     assert crawler.stats.get_value("newsbot/clean/duplicates/paragraphs_removed") == 12
     assert crawler.stats.get_value("newsbot/clean/rules/read_time") == 1
@@ -111,10 +114,11 @@ def test_quality_reasons(paragraphs: list[str], kwargs: dict, reason: str | None
     assert assess(paragraphs, **kwargs) == reason
 
 
-def test_quality_pipeline_drop_message_starts_with_code(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_quality_pipeline_drop_message_starts_with_code(tmp_path: Path) -> None:
     pipe = build_from_crawler(QualityPipeline, _crawler(tmp_path, NEWSBOT_MIN_WORDS=5))
     item = ArticleItem(url="u", source="s", fetched_at=datetime.now(UTC), paragraphs=["Too few here."])
     with pytest.raises(DropItem, match=r"^too_short: "):
-        asyncio.run(pipe.process_item(item))
+        await pipe.process_item(item)
     ok = ArticleItem(url="u", source="s", fetched_at=datetime.now(UTC), paragraphs=[PROSE])
-    assert asyncio.run(pipe.process_item(ok)) is ok
+    assert await pipe.process_item(ok) is ok

@@ -4,6 +4,7 @@ import asyncio
 import json
 from pathlib import Path
 
+from scrapy.utils.defer import deferred_f_from_coro_f
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
@@ -77,11 +78,17 @@ def _item(i: int, source: str = "meridian") -> ArticleItem:
 def _pipeline(tmp_path: Path, **settings: object) -> PagePipeline:
     """The page pipeline with only the template stage doing anything to these paragraphs."""
     only_templates = {"NEWSBOT_CLEAN_DUPLICATES": False, "NEWSBOT_CLEAN_RULES": False}
-    crawler = get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path), **only_templates, **settings})
+    # the stages run inline, in this process: the reactor runs for the session, so the default would
+    # start a worker pool that no engine closes (the pool is tested by crawls: tests/test_crawl.py)
+    inline = {"NEWSBOT_WORKERS": 0}
+    crawler = get_crawler(
+        settings_dict={"NEWSBOT_OUTPUT_DIR": str(tmp_path), **inline, **only_templates, **settings}
+    )
     return build_from_crawler(PagePipeline, crawler)
 
 
-def test_pipeline_buffers_first_articles_until_evidence(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_buffers_first_articles_until_evidence(tmp_path: Path) -> None:
     async def run() -> list[ArticleItem]:
         pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_DOCS=4, NEWSBOT_TEMPLATE_WARMUP_TIMEOUT=30)
         tasks = [asyncio.ensure_future(pipe.process_item(_item(i))) for i in range(3)]
@@ -92,7 +99,7 @@ def test_pipeline_buffers_first_articles_until_evidence(tmp_path: Path) -> None:
         pipe.templates.spider_closed()
         return items
 
-    items = asyncio.run(run())
+    items = await run()
     # The first articles got the same cleaning as the fourth.
     for it in items:
         assert FOOTER not in it.paragraphs
@@ -103,19 +110,21 @@ def test_pipeline_buffers_first_articles_until_evidence(tmp_path: Path) -> None:
         pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_DOCS=4)
         return await pipe.process_item(_item(50))  # enough evidence from the saved state: not held
 
-    assert FOOTER not in asyncio.run(second_run()).paragraphs
+    assert FOOTER not in (await second_run()).paragraphs
 
 
-def test_pipeline_timer_releases_a_lone_article(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_timer_releases_a_lone_article(tmp_path: Path) -> None:
     async def run() -> ArticleItem:
         pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_TIMEOUT=0.05, NEWSBOT_TEMPLATE_PERSIST=False)
         return await asyncio.wait_for(pipe.process_item(_item(1, "lonely")), timeout=5)
 
-    item = asyncio.run(run())
+    item = await run()
     assert item.paragraphs == article(1)
 
 
-def test_pipeline_idle_releases(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_idle_releases(tmp_path: Path) -> None:
     async def run() -> ArticleItem:
         pipe = _pipeline(tmp_path, NEWSBOT_TEMPLATE_WARMUP_TIMEOUT=60, NEWSBOT_TEMPLATE_PERSIST=False)
         task = asyncio.ensure_future(pipe.process_item(_item(1, "idle")))
@@ -123,7 +132,7 @@ def test_pipeline_idle_releases(tmp_path: Path) -> None:
         pipe.templates.spider_idle()
         return await asyncio.wait_for(task, timeout=5)
 
-    assert asyncio.run(run()).paragraphs == article(1)
+    assert (await run()).paragraphs == article(1)
 
 
 def test_state_written_by_the_hex_key_version_still_loads(tmp_path: Path) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
 from datetime import UTC, datetime
 
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_f_from_coro_f
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
@@ -122,33 +122,36 @@ def _item(title: str, paragraphs: list[str], **kw: object) -> ArticleItem:
     )
 
 
-def test_pipeline_sets_language_and_counts() -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_sets_language_and_counts() -> None:
     crawler = get_crawler(settings_dict={})
     pipe = build_from_crawler(LanguagePipeline, crawler)
     item = _item("Уряд оголосив нові заходи", [SAMPLES["uk"]])
-    assert asyncio.run(pipe.process_item(item)) is item
+    assert await pipe.process_item(item) is item
     assert item.language == "uk" and item.language_confidence and item.language_confidence > 0.5
     short = _item("", [], hints={"language": "ar"})
-    asyncio.run(pipe.process_item(short))
+    await pipe.process_item(short)
     assert (short.language, short.language_confidence) == ("ar", DECLARED_CONFIDENCE)
     stats = crawler.stats.get_stats()
     assert stats["newsbot/language/uk"] == 1 and stats["newsbot/language/ar"] == 1
 
 
-def test_pipeline_reads_body_when_there_are_no_paragraphs() -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_reads_body_when_there_are_no_paragraphs() -> None:
     pipe = build_from_crawler(LanguagePipeline, get_crawler(settings_dict={}))
     item = _item("", [], body=SAMPLES["tr"])
-    asyncio.run(pipe.process_item(item))
+    await pipe.process_item(item)
     assert item.language == "tr"
 
 
 @pytest.mark.parametrize("setting", ["en, fr", ["en", "FR-fr"]])
-def test_pipeline_drops_other_languages(setting: object) -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_drops_other_languages(setting: object) -> None:
     crawler = get_crawler(settings_dict={"NEWSBOT_LANGUAGES": setting})
     pipe = build_from_crawler(LanguagePipeline, crawler)
-    asyncio.run(pipe.process_item(_item("", [SAMPLES["fr"]])))
+    await pipe.process_item(_item("", [SAMPLES["fr"]]))
     with pytest.raises(DropItem, match="^language:es$"):
-        asyncio.run(pipe.process_item(_item("", [SAMPLES["es"]])))
+        await pipe.process_item(_item("", [SAMPLES["es"]]))
     assert crawler.stats.get_value("newsbot/dropped/language") == 1
 
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scrapy.utils.defer import deferred_f_from_coro_f
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
@@ -113,7 +113,8 @@ def _article(url: str, body: str, hours: int = 0) -> ArticleItem:
     return ArticleItem(url=url, source="example", fetched_at=NOW + timedelta(hours=hours), body=body)
 
 
-def test_pipelines_across_runs(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_pipelines_across_runs(tmp_path: Path) -> None:
     p = pick("extra_paragraph", 1)[0]
     q = pick("trimmed_end", 2)[1]
     settings = {"NEWSBOT_OUTPUT_DIR": str(tmp_path), "NEWSBOT_NEARDUP_SAVE_EVERY": 0}
@@ -127,14 +128,12 @@ def test_pipelines_across_runs(tmp_path: Path) -> None:
         neardup.close_spider()
         return out, crawler.stats.get_stats()
 
-    out, stats = asyncio.run(
-        run([
-            _article("https://example.com/a/original-1", p["a"]),
-            _article("https://partner.com/b/copy-1", p["b"], 1),
-            _article("https://mirror.com/c/exact-1", p["a"], 2),
-            _article("https://example.com/a/other-2", q["a"], 3),
-        ])
-    )  # fmt: skip
+    out, stats = await run([
+        _article("https://example.com/a/original-1", p["a"]),
+        _article("https://partner.com/b/copy-1", p["b"], 1),
+        _article("https://mirror.com/c/exact-1", p["a"], 2),
+        _article("https://example.com/a/other-2", q["a"], 3),
+    ])  # fmt: skip
     first = out[0].id
     assert out[0].duplicate_of is None
     assert out[1].duplicate_of == first and out[2].duplicate_of == first
@@ -143,7 +142,7 @@ def test_pipelines_across_runs(tmp_path: Path) -> None:
     assert (tmp_path / "state" / "neardup.npz").exists()
 
     # next run: the state file is reused and an older story's copy is linked to it
-    out, _ = asyncio.run(run([_article("https://other.com/d/copy-2", q["b"], 24)]))
+    out, _ = await run([_article("https://other.com/d/copy-2", q["b"], 24)])
     assert out[0].duplicate_of == article_id("https://example.com/a/other-2")
 
 

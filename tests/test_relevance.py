@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from datetime import UTC, datetime
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import deferred_f_from_coro_f
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
@@ -162,34 +162,37 @@ def _dev(kind: str, label: int, language: str = "en") -> dict:
     return next(d for d in DEV if d["kind"] == kind and d["label"] == label and d["language"] == language)
 
 
-def test_pipeline_scores_and_counts() -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_scores_and_counts() -> None:
     crawler = get_crawler(settings_dict={})
     pipe = build_from_crawler(RelevancePipeline, crawler)
     war = _item(_dev("strike", 1), language="en")
     football = _item(_dev("sport", 0), language="en")
-    assert asyncio.run(pipe.process_item(war)) is war
-    asyncio.run(pipe.process_item(football))
+    assert await pipe.process_item(war) is war
+    await pipe.process_item(football)
     assert war.conflict_score > 0.5 > football.conflict_score
     stats = crawler.stats.get_stats()
     assert stats["newsbot/relevance/conflict"] == 1 and stats["newsbot/relevance/other"] == 1
 
 
-def test_pipeline_uses_declared_language_without_detection() -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_uses_declared_language_without_detection() -> None:
     pipe = build_from_crawler(RelevancePipeline, get_crawler(settings_dict={}))
     item = _item(_dev("strike", 1, "ru"), hints={"language": "ru-RU"})
-    asyncio.run(pipe.process_item(item))
+    await pipe.process_item(item)
     assert item.conflict_score > 0.5
 
 
-def test_pipeline_drops_below_minimum() -> None:
+@deferred_f_from_coro_f
+async def test_pipeline_drops_below_minimum() -> None:
     crawler = get_crawler(settings_dict={"NEWSBOT_MIN_CONFLICT_SCORE": "0.5"})
     pipe = build_from_crawler(RelevancePipeline, crawler)
-    asyncio.run(pipe.process_item(_item(_dev("strike", 1), language="en")))
+    await pipe.process_item(_item(_dev("strike", 1), language="en"))
     with pytest.raises(DropItem, match=r"^relevance:0\.\d\d$"):
-        asyncio.run(pipe.process_item(_item(_dev("business", 0), language="en")))
+        await pipe.process_item(_item(_dev("business", 0), language="en"))
     unscored = _item(_dev("strike", 1), language="it")
     with pytest.raises(DropItem, match=r"^relevance:0\.00$"):
-        asyncio.run(pipe.process_item(unscored))
+        await pipe.process_item(unscored)
     stats = crawler.stats.get_stats()
     assert stats["newsbot/dropped/relevance"] == 2 and stats["newsbot/relevance/unscored"] == 1
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -8,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_f_from_coro_f
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 
@@ -103,7 +103,8 @@ def _item(url: str, **kw) -> ArticleItem:
     return ArticleItem(url=url, source="example", fetched_at=NOW, **kw)
 
 
-def test_identity_pipeline(dataset: Path) -> None:
+@deferred_f_from_coro_f
+async def test_identity_pipeline(dataset: Path) -> None:
     crawler = get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(dataset)})
     pipe = build_from_crawler(IdentityPipeline, crawler)
     assert get_seen(crawler) is pipe.seen  # the spider and the pipeline share one store
@@ -129,15 +130,16 @@ def test_identity_pipeline(dataset: Path) -> None:
         # the spider now skips the listing URL too
         assert "https://feeds.example.com/new-story-9" in get_seen(crawler)
 
-    asyncio.run(run())
+    await run()
     assert crawler.stats.get_value("newsbot/dropped/seen") == 2
 
 
-def test_seen_disabled(dataset: Path) -> None:
+@deferred_f_from_coro_f
+async def test_seen_disabled(dataset: Path) -> None:
     crawler = get_crawler(settings_dict={"NEWSBOT_OUTPUT_DIR": str(dataset), "NEWSBOT_SEEN_ENABLED": False})
     pipe = build_from_crawler(IdentityPipeline, crawler)
     assert get_seen(crawler) is None
-    item = asyncio.run(pipe.process_item(_item("https://example.com/world/story-2")))
+    item = await pipe.process_item(_item("https://example.com/world/story-2"))
     assert item.id == article_id("https://example.com/world/story-2")
 
 
