@@ -1,4 +1,8 @@
-"""End to end: the real ``news`` spider and pipelines crawl the demo site on loopback."""
+"""End to end: the real ``news`` spider and pipelines crawl the demo site on loopback.
+
+The crawls run in the test process (:func:`tests.crawl_helpers.crawl`); the demo crawl's pages
+are extracted in a worker pool of one process (``NEWSBOT_WORKERS=1``) as in a real run. The
+bad-argument test is about the command's exit status and message, and runs ``scrapy crawl``."""
 
 from __future__ import annotations
 
@@ -9,9 +13,12 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from pytest_twisted import blockon
+from scrapy.utils.defer import deferred_f_from_coro_f, deferred_from_coro
 
+from newsbot.process.pool import ProcessPoolRunner, get_runner
 from newsbot.storage.schema import ARTICLE_SCHEMA
-from tests.crawl_helpers import scrapy_crawl
+from tests.crawl_helpers import crawl, scrapy_crawl
 
 REQUIRED = {
     "id": pa.string(),
@@ -40,9 +47,12 @@ def demo_crawl(demo_site, tmp_path_factory) -> tuple[Path, object]:
     sources.write_text(demo_site.sources_toml(), encoding="utf-8")
     demo_site.clear_log()
     out = tmp / "out"
-    proc = scrapy_crawl("-s", f"NEWSBOT_SOURCES_FILE={sources}", "-s", f"NEWSBOT_OUTPUT_DIR={out}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return out, proc
+    settings = {"NEWSBOT_SOURCES_FILE": str(sources), "NEWSBOT_OUTPUT_DIR": str(out), "NEWSBOT_WORKERS": 1}
+    crawler = blockon(deferred_from_coro(crawl(settings=settings)))
+    assert crawler.stats.get_value("finish_reason") == "finished"
+    # the pages went through a worker process, not inline (the pool path runs in-process too)
+    assert isinstance(get_runner(crawler), ProcessPoolRunner)
+    return out, crawler
 
 
 def test_dataset_has_the_design_schema(demo_crawl) -> None:
@@ -101,17 +111,21 @@ def test_robots_txt_is_obeyed(demo_crawl, demo_site) -> None:
     assert not any(p.startswith("/search") or p.startswith("/subscribe") for p in paths)
 
 
-def test_ad_hoc_feeds_sitemaps_urls_and_parquet_feed_export(demo_site, tmp_path) -> None:
+@deferred_f_from_coro_f
+async def test_ad_hoc_feeds_sitemaps_urls_and_parquet_feed_export(demo_site, tmp_path) -> None:
     out = tmp_path / "out"
     export = tmp_path / "export.parquet"
-    proc = scrapy_crawl(
-        "-a", f"feeds={demo_site.url('sahel', '/feeds/atom.xml')}",
-        "-a", f"sitemaps={demo_site.url('kyiv', '/sitemap.xml')}",
-        "-a", f"urls={demo_site.url('meridian', '/')}",
-        "-s", f"NEWSBOT_OUTPUT_DIR={out}",
-        "-O", str(export),
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    crawler = await crawl(
+        settings={
+            "NEWSBOT_OUTPUT_DIR": str(out),
+            # what ``-O export.parquet`` sets
+            "FEEDS": {str(export): {"format": "parquet", "overwrite": True}},
+        },
+        feeds=demo_site.url("sahel", "/feeds/atom.xml"),
+        sitemaps=demo_site.url("kyiv", "/sitemap.xml"),
+        urls=demo_site.url("meridian", "/"),
+    )
+    assert crawler.stats.get_value("finish_reason") == "finished"
     stored = read_dataset(out)
     exported = pq.read_table(export)
     assert exported.schema.equals(ARTICLE_SCHEMA, check_metadata=False)

@@ -1,38 +1,42 @@
-"""Cron-style incremental crawls: a second run over the same sources fetches no stored article."""
+"""Cron-style incremental crawls: a second run over the same sources fetches no stored article.
+
+The crawls run in the test process, one after the other (:func:`tests.crawl_helpers.crawl`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pyarrow.dataset as ds
+from scrapy.utils.defer import deferred_f_from_coro_f
 
-from tests.crawl_helpers import scrapy_crawl
+from tests.crawl_helpers import crawl
 
 LISTING_SUFFIXES = (".xml", ".xml.gz", ".rdf", "/robots.txt")
 
 
-def _crawl(demo_site, sources: Path, out: Path) -> None:
-    proc = scrapy_crawl("-s", f"NEWSBOT_SOURCES_FILE={sources}", "-s", f"NEWSBOT_OUTPUT_DIR={out}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+async def _crawl(demo_site, sources: Path, out: Path) -> None:
+    crawler = await crawl(settings={"NEWSBOT_SOURCES_FILE": str(sources), "NEWSBOT_OUTPUT_DIR": str(out)})
+    assert crawler.stats.get_value("finish_reason") == "finished"
 
 
 def _rows(out: Path) -> list[dict]:
     return ds.dataset(str(out / "articles"), format="parquet", partitioning="hive").to_table().to_pylist()
 
 
-def test_second_run_fetches_only_listings_and_adds_nothing(demo_site, tmp_path) -> None:
+@deferred_f_from_coro_f
+async def test_second_run_fetches_only_listings_and_adds_nothing(demo_site, tmp_path) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text(demo_site.sources_toml(), encoding="utf-8")
     out = tmp_path / "out"
 
     demo_site.clear_log()
-    _crawl(demo_site, sources, out)
+    await _crawl(demo_site, sources, out)
     first = _rows(out)
     first_requests = demo_site.requests()
     assert len(first) >= 15
 
     demo_site.clear_log()
-    _crawl(demo_site, sources, out)
+    await _crawl(demo_site, sources, out)
     second = _rows(out)
     second_requests = demo_site.requests()
 
@@ -46,11 +50,12 @@ def test_second_run_fetches_only_listings_and_adds_nothing(demo_site, tmp_path) 
     assert len(second_requests) < len(first_requests)
 
 
-def test_one_record_per_article_whatever_url_led_there(demo_site, tmp_path) -> None:
+@deferred_f_from_coro_f
+async def test_one_record_per_article_whatever_url_led_there(demo_site, tmp_path) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text(demo_site.sources_toml(), encoding="utf-8")
     out = tmp_path / "out"
-    _crawl(demo_site, sources, out)
+    await _crawl(demo_site, sources, out)
     rows = _rows(out)
     canon = [r["canonical_url"] for r in rows]
     assert len(canon) == len(set(canon))
