@@ -1,18 +1,18 @@
 """The discovery backlog: a sitemap longer than the scheduler budget is crawled in full, with the
-rest of its articles waiting outside Scrapy's scheduler."""
+rest of its articles waiting outside Scrapy's scheduler. The crawls run in the test process."""
 
 from __future__ import annotations
 
 import json
 import random
-import re
 from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
+from scrapy.utils.defer import deferred_f_from_coro_f
 
 from newsbot.demo.server import DemoServer
-from tests.crawl_helpers import scrapy_crawl
+from tests.crawl_helpers import crawl
 
 WORDS = (
     "shelling displaced families convoy ceasefire hospital water district council river bridge "
@@ -48,13 +48,9 @@ def _site(root: Path, n: int) -> None:
     )
 
 
-def _stat(log: str, name: str) -> int:
-    m = re.search(rf"'{re.escape(name)}': (\d+)", log)
-    return int(m.group(1)) if m else 0
-
-
 @pytest.mark.parametrize(("budget", "held"), [(10, True), (0, False)])
-def test_a_long_sitemap_is_crawled_in_full_through_the_backlog(
+@deferred_f_from_coro_f
+async def test_a_long_sitemap_is_crawled_in_full_through_the_backlog(
     tmp_path: Path, budget: int, held: bool
 ) -> None:
     n = 120
@@ -62,13 +58,15 @@ def test_a_long_sitemap_is_crawled_in_full_through_the_backlog(
     out = tmp_path / "out"
     log = tmp_path / "requests.jsonl"
     with DemoServer(tmp_path / "site", request_log=log) as server:
-        proc = scrapy_crawl(
-            "-a", f"sitemaps={server.base_urls['wire']}/sitemap.xml",
-            "-s", "ROBOTSTXT_OBEY=False",
-            "-s", f"NEWSBOT_MAX_SCHEDULED={budget}",
-            "-s", f"NEWSBOT_OUTPUT_DIR={out}",
-        )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
+        crawler = await crawl(
+            settings={
+                "ROBOTSTXT_OBEY": False,
+                "NEWSBOT_MAX_SCHEDULED": budget,
+                "NEWSBOT_OUTPUT_DIR": str(out),
+            },
+            sitemaps=f"{server.base_urls['wire']}/sitemap.xml",
+        )
+    assert crawler.stats.get_value("finish_reason") == "finished"
     urls = ds.dataset(out / "articles", format="parquet", partitioning="hive").to_table(columns=["url"])
     assert sorted(urls.column("url").to_pylist()) == sorted(
         f"{server.base_urls['wire']}/a{i}.html" for i in range(n)
@@ -77,11 +75,11 @@ def test_a_long_sitemap_is_crawled_in_full_through_the_backlog(
     fetched = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     referers = {r["referer"] for r in fetched if r["path"].startswith("/a")}
     assert referers == {f"{server.base_urls['wire']}/sitemap.xml"}
-    waited = _stat(proc.stderr, "newsbot/discovery/backlog/held")
+    waited = crawler.stats.get_value("newsbot/discovery/backlog/held", 0)
     if held:
         # most waited outside the scheduler (those the downloader took at once did not), and
         # were fetched all the same
         assert waited > n // 2
-        assert _stat(proc.stderr, "newsbot/discovery/backlog/max") > n // 2
+        assert crawler.stats.get_value("newsbot/discovery/backlog/max", 0) > n // 2
     else:
         assert waited == 0  # NEWSBOT_MAX_SCHEDULED=0: everything scheduled at once, as Scrapy does
