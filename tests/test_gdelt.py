@@ -1,4 +1,7 @@
-"""The ``gdelt`` spider against a loopback stand-in of the DOC 2.0 API that lists demo-site pages."""
+"""The ``gdelt`` spider against a loopback stand-in of the DOC 2.0 API that lists demo-site pages.
+
+The crawls run in the test process; the bad-argument test (the command's message) and the
+busy-machine shutdown test (the pool's processes, the run's whole log) run ``scrapy crawl``."""
 
 from __future__ import annotations
 
@@ -13,16 +16,19 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_f_from_coro_f
 
 from newsbot.config.errors import ConfigError
 from newsbot.discovery import gdelt as api
 from newsbot.spiders.api import retry_delay
 from newsbot.spiders.gdelt import GdeltArgs
 from tests.apistub import RunningStub
-from tests.crawl_helpers import scrapy_crawl
+from tests.crawl_helpers import crawl, scrapy_crawl, tracebacks
 
 DATA = Path(__file__).parent / "data"
 WINDOW = ("-a", "start=20261120000000", "-a", "end=20261121000000")
+WINDOW_ARGS = {"start": "20261120000000", "end": "20261121000000"}
 MERIDIAN = ("meridian", "United Kingdom", "meridianherald.example", "en")
 LISTED = {
     "/world/2026/11/kherson-drone-strikes.html": MERIDIAN,
@@ -44,20 +50,39 @@ def stub(demo_site, tmp_path) -> Iterator[RunningStub]:
         running.stop()
 
 
-def crawl(stub: RunningStub, out: Path, *args: str, sources: Path | None = None):
-    extra = ["-s", f"NEWSBOT_SOURCES_FILE={sources}"] if sources else []
+async def crawl_api(
+    stub: RunningStub,
+    out: Path,
+    sources: Path | None = None,
+    settings: dict | None = None,
+    **spider_args: str,
+) -> Crawler:
+    """A ``gdelt`` crawl of the stand-in, in the test process, run to its end."""
+    crawler = await crawl(
+        "gdelt",
+        {
+            "NEWSBOT_GDELT_API_URL": stub.gdelt_url,
+            "NEWSBOT_GDELT_API_DELAY": 0,
+            "NEWSBOT_OUTPUT_DIR": str(out),
+            **({"NEWSBOT_SOURCES_FILE": str(sources)} if sources else {}),
+            **(settings or {}),
+        },
+        **WINDOW_ARGS,
+        **spider_args,
+    )
+    assert crawler.stats.get_value("finish_reason") == "finished"
+    return crawler
+
+
+def crawl_command(stub: RunningStub, out: Path, *args: str):
+    """The same crawl as ``scrapy crawl gdelt``, in a subprocess."""
     return scrapy_crawl(
         *args,
         "-s", f"NEWSBOT_GDELT_API_URL={stub.gdelt_url}",
         "-s", "NEWSBOT_GDELT_API_DELAY=0",
         "-s", f"NEWSBOT_OUTPUT_DIR={out}",
-        *extra,
         spider="gdelt",
     )  # fmt: skip
-
-
-def stats(stderr: str) -> dict[str, int]:
-    return {k: int(v) for k, v in re.findall(r"'(newsbot/gdelt/[\w/]+)': (\d+)", stderr)}
 
 
 def rows(out: Path) -> list[dict]:
@@ -70,13 +95,13 @@ def rows(out: Path) -> list[dict]:
 # --- a real crawl ----------------------------------------------------------------------------------
 
 
-def test_listed_articles_are_stored_with_gdelt_metadata(stub, demo_site, tmp_path) -> None:
+@deferred_f_from_coro_f
+async def test_listed_articles_are_stored_with_gdelt_metadata(stub, demo_site, tmp_path) -> None:
     sources = tmp_path / "sources.toml"
     sources.write_text(demo_site.sources_toml(), encoding="utf-8")
     out = tmp_path / "out"
     demo_site.clear_log()  # the demo site is shared by the session: count this crawl's requests only
-    proc = crawl(stub, out, *WINDOW, "-a", "slice=6h", "-a", "max_records=2", sources=sources)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    crawler = await crawl_api(stub, out, sources=sources, slice="6h", max_records="2")
 
     stored = {r["url"].split(":", 2)[2].split("/", 1)[1]: r for r in rows(out)}
     assert {"/" + path for path in stored} == set(LISTED)
@@ -98,7 +123,7 @@ def test_listed_articles_are_stored_with_gdelt_metadata(stub, demo_site, tmp_pat
     calls = stub.requests("/api/v2/doc/doc")
     # Four 6-hour slices, and the slices that hit max_records=2 asked again in halves.
     assert len(calls) > 4
-    s = stats(proc.stderr)
+    s = crawler.stats.get_stats()
     assert s["newsbot/gdelt/capped"] == s["newsbot/gdelt/splits"] >= 3
     for call in calls:
         q = call["query"]
@@ -114,30 +139,26 @@ def test_listed_articles_are_stored_with_gdelt_metadata(stub, demo_site, tmp_pat
     assert not any("red-sea" in r["path"] for r in demo_site.requests())
 
 
-def test_api_calls_keep_their_distance(stub, tmp_path) -> None:
-    proc = scrapy_crawl(
-        *WINDOW, "-a", "slice=8h", "-a", "query=emptyanswer",
-        "-s", f"NEWSBOT_GDELT_API_URL={stub.gdelt_url}",
-        "-s", "NEWSBOT_GDELT_API_DELAY=1",
-        "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}",
-        spider="gdelt",
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
+@deferred_f_from_coro_f
+async def test_api_calls_keep_their_distance(stub, tmp_path) -> None:
+    await crawl_api(
+        stub, tmp_path / "out", settings={"NEWSBOT_GDELT_API_DELAY": 1}, slice="8h", query="emptyanswer"
+    )
     times = [c["time"] for c in stub.requests("/api/v2/doc/doc")]
     assert len(times) == 3
     assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.9
 
 
-def test_429_waits_for_retry_after_then_succeeds(stub, tmp_path) -> None:
+@deferred_f_from_coro_f
+async def test_429_waits_for_retry_after_then_succeeds(stub, tmp_path) -> None:
     out = tmp_path / "out"
-    proc = crawl(stub, out, *WINDOW, "-a", "slice=24h", "-a", "query=(ratelimited OR shelling)")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    crawler = await crawl_api(stub, out, slice="24h", query="(ratelimited OR shelling)")
     calls = stub.requests("/api/v2/doc/doc")
     assert [c["status"] for c in calls] == [429, 200]
     # Retry-After: 3 (the stand-in), longer than the 1 s first backoff it would otherwise wait
     assert calls[1]["time"] - calls[0]["time"] >= 2.9
     assert calls[0]["query"] == calls[1]["query"]
-    s = stats(proc.stderr)
+    s = crawler.stats.get_stats()
     assert s["newsbot/gdelt/http_429"] == 1 and s["newsbot/gdelt/retries"] == 1
     # The answer after the retry lists the top articles, which are fetched and stored.
     assert len(rows(out)) >= 1
@@ -147,11 +168,11 @@ def test_429_waits_for_retry_after_then_succeeds(stub, tmp_path) -> None:
     ("query", "key"),
     [("malformed", "errors"), ("badsyntax", "errors"), ("emptyanswer", "empty_answers")],
 )
-def test_unusable_answers_are_counted_not_fatal(stub, tmp_path, query, key) -> None:
-    proc = crawl(stub, tmp_path / "out", *WINDOW, "-a", "slice=12h", "-a", f"query={query}")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr
-    assert stats(proc.stderr)[f"newsbot/gdelt/{key}"] == 2  # both slices, and the run went on
+@deferred_f_from_coro_f
+async def test_unusable_answers_are_counted_not_fatal(stub, tmp_path, query, key, caplog) -> None:
+    crawler = await crawl_api(stub, tmp_path / "out", slice="12h", query=query)
+    assert not tracebacks(caplog.records)
+    assert crawler.stats.get_value(f"newsbot/gdelt/{key}") == 2  # both slices, and the run went on
     assert len(stub.requests("/api/v2/doc/doc")) == 2
 
 
@@ -272,7 +293,7 @@ def test_worker_processes_close_without_disturbing_the_shutdown_on_a_busy_machin
     hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(os.cpu_count() or 2)]
     try:
         for n in range(2):
-            proc = crawl(
+            proc = crawl_command(
                 stub, tmp_path / f"out{n}", *WINDOW, "-a", "slice=12h", "-a", "query=malformed",
                 "-s", "NEWSBOT_WORKERS=2",
             )  # fmt: skip

@@ -1,4 +1,7 @@
-"""The ``reliefweb`` spider against a loopback stand-in of the ReliefWeb API v2."""
+"""The ``reliefweb`` spider against a loopback stand-in of the ReliefWeb API v2.
+
+The crawls run in the test process; the missing-appname test (the command's message) runs
+``scrapy crawl``."""
 
 from __future__ import annotations
 
@@ -10,12 +13,14 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 import pytest
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_f_from_coro_f
 
 from newsbot.config.errors import ConfigError
 from newsbot.discovery import reliefweb as api
 from newsbot.spiders.reliefweb import ReliefWebArgs
 from tests.apistub import RunningStub
-from tests.crawl_helpers import scrapy_crawl
+from tests.crawl_helpers import crawl, scrapy_crawl, tracebacks
 
 DATA = Path(__file__).parent / "data"
 REPORTS = json.loads((DATA / "reliefweb" / "reports.json").read_text(encoding="utf-8"))["data"]
@@ -30,18 +35,22 @@ def stub(tmp_path) -> Iterator[RunningStub]:
         running.stop()
 
 
-def crawl(stub: RunningStub, out: Path, *args: str):
-    return scrapy_crawl(
-        *args,
-        "-s", f"NEWSBOT_RELIEFWEB_API_URL={stub.reliefweb_url}",
-        "-s", "NEWSBOT_RELIEFWEB_API_DELAY=0",
-        "-s", f"NEWSBOT_OUTPUT_DIR={out}",
-        spider="reliefweb",
-    )  # fmt: skip
-
-
-def stats(stderr: str) -> dict[str, int]:
-    return {k: int(v) for k, v in re.findall(r"'(newsbot/[\w/]+)': (\d+)", stderr)}
+async def crawl_api(
+    stub: RunningStub, out: Path, settings: dict | None = None, **spider_args: str
+) -> Crawler:
+    """A ``reliefweb`` crawl of the stand-in, in the test process, run to its end."""
+    crawler = await crawl(
+        "reliefweb",
+        {
+            "NEWSBOT_RELIEFWEB_API_URL": stub.reliefweb_url,
+            "NEWSBOT_RELIEFWEB_API_DELAY": 0,
+            "NEWSBOT_OUTPUT_DIR": str(out),
+            **(settings or {}),
+        },
+        **spider_args,
+    )
+    assert crawler.stats.get_value("finish_reason") == "finished"
+    return crawler
 
 
 def rows(out: Path) -> list[dict]:
@@ -51,13 +60,18 @@ def rows(out: Path) -> list[dict]:
     return ds.dataset(str(path), format="parquet", partitioning="hive").to_table().to_pylist()
 
 
-def test_every_page_of_reports_is_stored(stub, tmp_path) -> None:
+@deferred_f_from_coro_f
+async def test_every_page_of_reports_is_stored(stub, tmp_path) -> None:
     out = tmp_path / "out"
-    proc = crawl(
-        stub, out, "-a", "appname=newsbot-tests", "-a", "limit=2",
-        "-a", "country=Sudan,Yemen", "-a", "since=2026-11-01", "-a", "query=shelling",
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    crawler = await crawl_api(
+        stub,
+        out,
+        appname="newsbot-tests",
+        limit="2",
+        country="Sudan,Yemen",
+        since="2026-11-01",
+        query="shelling",
+    )
 
     calls = stub.requests("/v2/reports")
     assert [c["body"]["offset"] for c in calls] == [0, 2, 4]  # totalCount 5 in pages of 2
@@ -75,7 +89,7 @@ def test_every_page_of_reports_is_stored(stub, tmp_path) -> None:
     # Four reports with text; the map (one word) is rejected by the quality stage, not lost.
     expected = {r["fields"]["url_alias"] for r in REPORTS if r["fields"]["format"][0]["name"] != "Map"}
     assert set(stored) == expected
-    assert stats(proc.stderr)["newsbot/clean/quality/too_short"] == 1
+    assert crawler.stats.get_value("newsbot/clean/quality/too_short") == 1
 
     sudan = stored["https://reliefweb.int/report/sudan/sudan-humanitarian-update-el-fasher-november-2026"]
     assert sudan["source"] == "reliefweb"
@@ -101,17 +115,17 @@ def test_every_page_of_reports_is_stored(stub, tmp_path) -> None:
     assert (out / "rejects").exists()
 
 
-def test_max_pages_stops_paging(stub, tmp_path) -> None:
-    proc = crawl(stub, tmp_path / "out", "-a", "appname=newsbot-tests", "-a", "limit=2", "-a", "max_pages=1")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+@deferred_f_from_coro_f
+async def test_max_pages_stops_paging(stub, tmp_path) -> None:
+    await crawl_api(stub, tmp_path / "out", appname="newsbot-tests", limit="2", max_pages="1")
     assert len(stub.requests("/v2/reports")) == 1
     assert len(rows(tmp_path / "out")) == 2
 
 
-def test_429_is_retried_after_retry_after(stub, tmp_path) -> None:
+@deferred_f_from_coro_f
+async def test_429_is_retried_after_retry_after(stub, tmp_path) -> None:
     out = tmp_path / "out"
-    proc = crawl(stub, out, "-a", "appname=ratelimited-tests", "-a", "limit=5")
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    await crawl_api(stub, out, appname="ratelimited-tests", limit="5")
     calls = stub.requests("/v2/reports")
     assert [c["status"] for c in calls] == [429, 200]
     # Retry-After: 3 (the stand-in), longer than the 1 s first backoff it would otherwise wait
@@ -119,12 +133,12 @@ def test_429_is_retried_after_retry_after(stub, tmp_path) -> None:
     assert len(rows(out)) == 4
 
 
-def test_malformed_page_is_counted_and_the_run_goes_on(stub, tmp_path) -> None:
+@deferred_f_from_coro_f
+async def test_malformed_page_is_counted_and_the_run_goes_on(stub, tmp_path, caplog) -> None:
     out = tmp_path / "out"
-    proc = crawl(stub, out, "-a", "appname=malformed-tests", "-a", "limit=2")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "Traceback" not in proc.stderr
-    s = stats(proc.stderr)
+    crawler = await crawl_api(stub, out, appname="malformed-tests", limit="2")
+    assert not tracebacks(caplog.records)
+    s = crawler.stats.get_stats()
     assert s["newsbot/reliefweb/errors"] == 2  # offsets 2 and 4
     assert [c["body"]["offset"] for c in stub.requests("/v2/reports")] == [0, 2, 4]
     assert len(rows(out)) == 2  # the first page
@@ -136,15 +150,11 @@ def test_missing_appname_is_a_clear_error(tmp_path) -> None:
     assert "Crawled" not in proc.stderr
 
 
-def test_appname_from_the_setting(stub, tmp_path) -> None:
-    proc = scrapy_crawl(
-        "-a", "max_pages=1",
-        "-s", "NEWSBOT_RELIEFWEB_APPNAME=from-setting",
-        "-s", f"NEWSBOT_RELIEFWEB_API_URL={stub.reliefweb_url}",
-        "-s", f"NEWSBOT_OUTPUT_DIR={tmp_path / 'out'}",
-        spider="reliefweb",
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr[-3000:]
+@deferred_f_from_coro_f
+async def test_appname_from_the_setting(stub, tmp_path) -> None:
+    await crawl_api(
+        stub, tmp_path / "out", settings={"NEWSBOT_RELIEFWEB_APPNAME": "from-setting"}, max_pages="1"
+    )
     assert stub.requests("/v2/reports")[0]["query"] == {"appname": "from-setting"}
 
 
