@@ -1,12 +1,16 @@
 """Hostile listings: sitemaps, feeds and robots.txt files that try to steer or exhaust the crawler.
 
-Each test runs real ``newsbot crawl`` processes against ``tests/data/hostile/listings.py`` and reads
-what the server saw (its per-path request counts), the run summary and the dataset.
+Each test crawls ``tests/data/hostile/listings.py`` and reads what the server saw (its per-path
+request counts), the crawl's stats and log, the run summary and the dataset. The crawls run in the
+test process (:func:`tests.crawl_helpers.crawl`, the settings ``newsbot crawl`` gives); the DNS test
+(the command's exit status) and the reactor-stall test (the lag of a crawl process of its own) run
+``newsbot crawl``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -16,7 +20,12 @@ from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_f_from_coro_f
 
+from newsbot.cli.exitcodes import COMPLETED_REASONS
+from tests import crawl_helpers
+from tests.crawl_helpers import tracebacks
 from tests.data.hostile.harness import FAST, newsbot, read_rejects, summaries
 
 HERE = Path(__file__).resolve().parent
@@ -53,6 +62,20 @@ def listings_site() -> Iterator[Site]:
                 f.close()
 
 
+async def crawl_in_process(
+    out: Path, caplog: pytest.LogCaptureFixture, settings: dict | None = None, **spider_args: object
+) -> Crawler:
+    """``newsbot crawl --output OUT`` in the test process (inline, no retries, as :data:`FAST`)."""
+    caplog.set_level(logging.INFO)  # the INFO lines the command prints
+    settings = {"NEWSBOT_OUTPUT_DIR": str(out), "RETRY_TIMES": 0, **(settings or {})}
+    crawler = await crawl_helpers.crawl("news", settings, **spider_args)
+    # what the command's exit status 0 (or 4, every source failed) says of the run
+    summary = summaries(out)[-1]
+    assert summary["finish_reason"] in COMPLETED_REASONS and not summary.get("write_failed"), summary
+    assert not tracebacks(caplog.records), caplog.text[-3000:]
+    return crawler
+
+
 def crawl(
     out: Path, *args: str, timeout: float = 120, tracebacks: bool = False
 ) -> subprocess.CompletedProcess[str]:
@@ -73,7 +96,8 @@ def stat(proc: subprocess.CompletedProcess[str], key: str) -> int:
 # --- defect 2: only http(s) is fetched from a listing ------------------------------------------------
 
 
-def test_sitemap_index_children_with_other_schemes_are_never_followed(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_sitemap_index_children_with_other_schemes_are_never_followed(tmp_path: Path, caplog) -> None:
     local = tmp_path / "local-sitemap.xml"
     with listings_site() as site:
         local.write_text(
@@ -81,17 +105,17 @@ def test_sitemap_index_children_with_other_schemes_are_never_followed(tmp_path: 
             f"<url><loc>{site.base}/article/from-file</loc></url></urlset>"
         )
         out = tmp_path / "out"
-        proc = crawl(out, "--sitemaps", f"{site.base}/index/schemes.xml?file={local}")
+        crawler = await crawl_in_process(out, caplog, sitemaps=f"{site.base}/index/schemes.xml?file={local}")
         hits = site.hits()
     # the http child is followed, its article fetched ...
     assert hits.get("/urlset.xml") == 1 and hits.get("/article/urlset") == 1, hits
     # ... but nothing listed in the local file or the data: URL, and no FTP/gopher connection
     assert "/article/from-file" not in hits and "/article/from-data" not in hits, hits
     assert hits.get("probe:connections", 0) == 0, hits
-    log = proc.stderr
+    log = caplog.text
     assert "only http and https" in log
     assert summaries(out)[-1]["totals"]["listing_errors"] == 0
-    skipped = stat(proc, "newsbot/discovery/skipped_scheme")
+    skipped = crawler.stats.get_value("newsbot/discovery/skipped_scheme", 0)
     assert skipped == 7, skipped  # file: x2, ftp: x2, data:, gopher:, s3:
 
 
@@ -111,58 +135,56 @@ def test_non_http_download_handlers_are_off_by_default() -> None:
 # --- defect 3: each listing fetched at most once a run, fan-out capped ------------------------------
 
 
-def test_a_self_listing_index_and_a_cycle_are_each_fetched_once(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_a_self_listing_index_and_a_cycle_are_each_fetched_once(tmp_path: Path, caplog) -> None:
     with listings_site() as site:
         out = tmp_path / "out"
-        proc = crawl(out, "--sitemaps", f"{site.base}/index/self.xml", "-s", "NEWSBOT_SITEMAP_MAX_DEPTH=8")
+        settings = {"NEWSBOT_SITEMAP_MAX_DEPTH": 8}
+        crawler = await crawl_in_process(out, caplog, settings, sitemaps=f"{site.base}/index/self.xml")
         hits = site.hits()
     assert hits.get("/index/self.xml") == 1, hits
     assert hits.get("/index/a.xml") == 1, hits
     assert hits.get("/index/b.xml") == 1, hits
     assert hits.get("/urlset.xml") == 1 and hits.get("/article/urlset") == 1, hits
-    assert stat(proc, "newsbot/discovery/skipped_listing_repeat") >= 4
+    assert crawler.stats.get_value("newsbot/discovery/skipped_listing_repeat", 0) >= 4
 
 
-def test_robots_txt_sitemap_lines_are_capped(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_robots_txt_sitemap_lines_are_capped(tmp_path: Path, caplog) -> None:
     with listings_site() as site:
         out = tmp_path / "out"
-        proc = crawl(
-            out,
-            "--sitemaps",
-            f"{site.base}/fan/robots.txt?n=3000",
-            "-s",
-            "NEWSBOT_MAX_SITEMAPS_PER_ROBOTS=25",
-        )
+        settings = {"NEWSBOT_MAX_SITEMAPS_PER_ROBOTS": 25}
+        crawler = await crawl_in_process(out, caplog, settings, sitemaps=f"{site.base}/fan/robots.txt?n=3000")
         hits = site.hits()
     fetched = [p for p in hits if p.startswith("/fan/") and p.endswith(".xml")]
     assert len(fetched) == 25, len(fetched)
-    assert stat(proc, "newsbot/discovery/listings_capped") == 1
+    assert crawler.stats.get_value("newsbot/discovery/listings_capped", 0) == 1
 
 
-def test_sitemap_index_children_are_capped_by_default(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_sitemap_index_children_are_capped_by_default(tmp_path: Path, caplog) -> None:
     from newsbot import settings as project
 
     cap = project.NEWSBOT_MAX_SITEMAP_CHILDREN
     with listings_site() as site:
         out = tmp_path / "out"
-        proc = crawl(out, "--sitemaps", f"{site.base}/index/wide.xml?n={cap + 500}", timeout=300)
+        crawler = await crawl_in_process(out, caplog, sitemaps=f"{site.base}/index/wide.xml?n={cap + 500}")
         hits = site.hits()
     fetched = [p for p in hits if p.startswith("/wide/")]
     assert len(fetched) == cap, (len(fetched), cap)
-    assert stat(proc, "newsbot/discovery/skipped_listing_cap") == 500
+    assert crawler.stats.get_value("newsbot/discovery/skipped_listing_cap", 0) == 500
 
 
-def test_listings_of_one_source_are_capped_per_run(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_listings_of_one_source_are_capped_per_run(tmp_path: Path, caplog) -> None:
     with listings_site() as site:
         out = tmp_path / "out"
-        proc = crawl(
-            out, "--sitemaps", f"{site.base}/index/wide.xml?n=200",
-            "-s", "NEWSBOT_MAX_LISTINGS_PER_SOURCE=50",
-        )  # fmt: skip
+        settings = {"NEWSBOT_MAX_LISTINGS_PER_SOURCE": 50}
+        crawler = await crawl_in_process(out, caplog, settings, sitemaps=f"{site.base}/index/wide.xml?n=200")
         hits = site.hits()
     fetched = [p for p in hits if p.startswith("/wide/")]
     assert len(fetched) == 49, len(fetched)  # the index itself is the 50th
-    assert stat(proc, "newsbot/discovery/skipped_listing_cap") == 151
+    assert crawler.stats.get_value("newsbot/discovery/skipped_listing_cap", 0) == 151
 
 
 @pytest.mark.parametrize("name", ["NEWSBOT_MAX_SITEMAPS_PER_ROBOTS", "NEWSBOT_MAX_SITEMAP_CHILDREN"])
@@ -176,12 +198,16 @@ def test_fanout_caps_are_declared_and_documented(name: str) -> None:
 # --- defect 4: a feed that always answers 304 -----------------------------------------------------
 
 
-def test_a_feed_that_always_answers_304_fails_after_one_unconditional_request(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_a_feed_that_always_answers_304_fails_after_one_unconditional_request(
+    tmp_path: Path, caplog
+) -> None:
     with listings_site() as site:
         out = tmp_path / "out"
         feed = f"{site.base}/feed/always-304.xml"
         # CLOSESPIDER_TIMEOUT only ends the run if the listing loops (as it did): the assertions say how
-        proc = crawl(out, "--feeds", feed, f"{site.base}/feed/amp.xml", "-s", "CLOSESPIDER_TIMEOUT=40")
+        settings = {"CLOSESPIDER_TIMEOUT": 40}
+        crawler = await crawl_in_process(out, caplog, settings, feeds=f"{feed},{site.base}/feed/amp.xml")
         hits = site.hits()
     assert hits.get("/feed/always-304.xml") == 1, hits
     assert hits.get("/feed/amp.xml") == 1, hits  # the other listing of the run goes on
@@ -190,10 +216,13 @@ def test_a_feed_that_always_answers_304_fails_after_one_unconditional_request(tm
     assert summary["totals"]["listing_errors"] == 1
     rejects = [r for r in read_rejects(out) if r["url"] == feed]
     assert [(r["reason"], r["discovery"]) for r in rejects] == [("not_modified_without_body", "listing")]
-    assert stat(proc, "newsbot/discovery/not_modified_without_body") == 1
+    assert crawler.stats.get_value("newsbot/discovery/not_modified_without_body", 0) == 1
 
 
-def test_a_304_with_an_unreadable_cached_body_is_retried_once_without_validators(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_a_304_with_an_unreadable_cached_body_is_retried_once_without_validators(
+    tmp_path: Path, caplog
+) -> None:
     from newsbot.discovery.conditional import cache_names
 
     with listings_site() as site:
@@ -205,7 +234,7 @@ def test_a_304_with_an_unreadable_cached_body_is_retried_once_without_validators
         meta, body = (listings / name for name in cache_names(feed))
         meta.write_text(json.dumps({"etag": '"forever"', "last_modified": None}))
         body.write_bytes(b"\x1f\x8b not gzip at all")
-        crawl(out, "--feeds", feed, "-s", "CLOSESPIDER_TIMEOUT=40")
+        await crawl_in_process(out, caplog, {"CLOSESPIDER_TIMEOUT": 40}, feeds=feed)
         hits = site.hits()
     assert hits.get("/feed/always-304.xml") == 2, hits  # the conditional request, then one without
     assert summaries(out)[-1]["totals"]["listing_errors"] == 1
@@ -215,14 +244,19 @@ def test_a_304_with_an_unreadable_cached_body_is_retried_once_without_validators
 # --- defect 10: reject reasons of a stream cut at the size cap and of DNS failures -----------------
 
 
-def test_a_stream_cut_at_the_size_cap_is_too_large_and_not_fetched_again(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_a_stream_cut_at_the_size_cap_is_too_large_and_not_fetched_again(
+    tmp_path: Path, caplog
+) -> None:
     with listings_site() as site:
         out = tmp_path / "out"
         url = f"{site.base}/stream/huge?mb=3"
         for _ in range(2):
-            proc = crawl(out, "--urls", url, "-s", "DOWNLOAD_MAXSIZE=1000000", "-s", "DOWNLOAD_WARNSIZE=0")
+            caplog.clear()
+            settings = {"DOWNLOAD_MAXSIZE": 1000000, "DOWNLOAD_WARNSIZE": 0}
+            await crawl_in_process(out, caplog, settings, urls=[url])
         hits = site.hits()
-    assert "Content-Length" not in proc.stderr  # (the server sends none: nothing to check up front)
+    assert "Content-Length" not in caplog.text  # (the server sends none: nothing to check up front)
     rejects = read_rejects(out)
     assert [(r["url"], r["reason"]) for r in rejects] == [(url, "too_large")], rejects
     assert "1000000" in rejects[0]["detail"]
@@ -245,7 +279,10 @@ def test_a_host_that_does_not_resolve_is_a_dns_reject(tmp_path: Path) -> None:
 # --- defect 1: URLs stored exactly, text cleaned once where it is extracted -------------------------
 
 
-def test_urls_and_quoted_markup_are_stored_exactly_and_not_fetched_again(tmp_path: Path) -> None:
+@deferred_f_from_coro_f
+async def test_urls_and_quoted_markup_are_stored_exactly_and_not_fetched_again(
+    tmp_path: Path, caplog
+) -> None:
     import duckdb
 
     from newsbot.identify.canonical import canonicalize
@@ -255,9 +292,9 @@ def test_urls_and_quoted_markup_are_stored_exactly_and_not_fetched_again(tmp_pat
     with listings_site() as site:
         out = tmp_path / "out"
         feed = f"{site.base}/feed/amp.xml"
-        crawl(out, "--feeds", feed)
+        await crawl_in_process(out, caplog, feeds=feed)
         first = site.hits().get("/story", 0)
-        crawl(out, "--feeds", feed)
+        await crawl_in_process(out, caplog, feeds=feed)
         second = site.hits().get("/story", 0) - first
     listed = sorted(f"{site.base}/story?{q}" for q in AMP_QUERIES)
     rows = sorted(read_articles(out).to_pylist(), key=lambda r: r["url"])
