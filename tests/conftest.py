@@ -7,6 +7,7 @@ free ports, so crawls under test go through real sockets and nothing is mocked.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -15,9 +16,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_twisted
 
 from newsbot.demo.server import SITE_ROOT, SOURCES_TEMPLATE, render_sources
 from tests.disks import mount_small_disk, unmount
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _sigterm_ends_the_session(twisted_greenlet: object) -> None:
+    """The reactor pytest-twisted runs for the session (see pyproject's addopts) takes SIGTERM
+    to mean "stop the reactor", which leaves the session running (``timeout 600 pytest`` would
+    not end it). Once it has started, SIGTERM ends the process again, as without a reactor."""
+    from twisted.internet import reactor, task
+
+    pytest_twisted.blockon(task.deferLater(reactor, 0, lambda: None))
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 @dataclass
