@@ -11,7 +11,7 @@
     newsbot extract FILE.html|URL [--url URL]
     newsbot report  [--output DIR]
     newsbot sources check [...]
-    newsbot bench throughput|cleaning|relevance|neardup|redis-memory [...]
+    newsbot bench throughput|cleaning|relevance|neardup|redis-memory|warc [...]
 
 Exit codes: see :mod:`newsbot.cli.exitcodes` and docs/operations.md.
 """
@@ -40,7 +40,7 @@ COMMANDS = {
     "extract": ("newsbot.cli.extract", "run one page through extraction and cleaning; JSON on stdout"),
     "report": ("newsbot.cli.report", "write DIR/report.html: charts of the dataset, source health"),
     "sources": ("newsbot.cli.sources_check", "sources check: fetch every feed and sitemap once and report"),
-    "bench": ("newsbot.bench", "benchmarks: throughput, cleaning, relevance, neardup, redis-memory"),
+    "bench": ("newsbot.bench", "benchmarks: throughput, cleaning, relevance, neardup, redis-memory, warc"),
 }
 
 #: ``newsbot bench NAME [args]`` → the benchmark module whose ``main(argv)`` runs it
@@ -50,6 +50,7 @@ BENCHMARKS = {
     "relevance": "newsbot.bench.relevance",
     "neardup": "newsbot.bench.neardup",
     "redis-memory": "newsbot.bench.redis_memory",
+    "warc": "newsbot.bench.warc",
 }
 
 
