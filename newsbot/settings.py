@@ -219,6 +219,9 @@ NEWSBOT_REDIS_NEARDUP = True  # share near-duplicate signatures in Redis
 # CC-NEWS (newsbot backfill --ccnews): crawl-data/CC-NEWS/YYYY/MM/warc.paths.gz and the WARC files
 # it lists are found below this URL; a mirror or a local server can stand in for Common Crawl.
 NEWSBOT_CCNEWS_BASE_URL = "https://data.commoncrawl.org/"
+# Backfill with NEWSBOT_REDIS_URL: seconds a process's claim on a WARC file lasts unless renewed
+# (every third of it); a dead process's files are taken over by another after this long.
+NEWSBOT_WARC_CLAIM_LEASE = 120.0
 NEWSBOT_GDELT_API_URL = "https://api.gdeltproject.org/api/v2/doc/doc"  # GDELT DOC 2.0 API endpoint
 NEWSBOT_RELIEFWEB_API_URL = "https://api.reliefweb.int/v2/reports"  # ReliefWeb reports endpoint
 # API spiders (docs/apis.md): seconds between calls (GDELT asks for one call every 5 s), retries

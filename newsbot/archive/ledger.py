@@ -6,6 +6,9 @@ files are listed in ``DIR/state/warc-files.json`` (written aside and renamed int
 kill leaves the old list or the new one) and skipped by the next run over the same output; a
 file the kill interrupted is read again, and the records already stored are recognised by the
 seen-URL memory and not stored twice.
+
+With ``NEWSBOT_REDIS_URL`` the list is kept in Redis instead and shared by every backfill process
+of the dataset, which split the files between them by claims (:mod:`newsbot.archive.claims`).
 """
 
 from __future__ import annotations
@@ -30,6 +33,11 @@ def file_key(source: str) -> str:
 
 
 class Ledger(Protocol):
+    #: whether other processes share the files (then a file claimed elsewhere is waited for)
+    shared: bool
+    #: seconds between renewals of this process's claims (None: nothing to renew)
+    renew_every: float | None
+
     def is_finished(self, source: str) -> bool: ...
 
     def claim(self, source: str) -> bool:
@@ -51,6 +59,9 @@ class Ledger(Protocol):
 
 class LocalLedger:
     """The finished files of one output directory, in ``DIR/state/warc-files.json``."""
+
+    shared = False
+    renew_every = None
 
     def __init__(self, location: Location) -> None:
         self.location = location
@@ -100,7 +111,14 @@ class LocalLedger:
 
 
 def open_ledger(settings: Any) -> Ledger:
-    """The ledger of a backfill's settings."""
+    """The ledger of a backfill's settings: shared in Redis with ``NEWSBOT_REDIS_URL``
+    (:mod:`newsbot.archive.claims`), else the output directory's."""
+    from newsbot.scaleout.keys import redis_url
+
+    if redis_url(settings):
+        from newsbot.archive.claims import RedisLedger
+
+        return RedisLedger.from_settings(settings)
     return LocalLedger.from_settings(settings)
 
 

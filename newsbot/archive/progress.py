@@ -12,6 +12,7 @@ record) is not recorded; its claim, with Redis, is released for another process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -36,6 +37,7 @@ class FileProgress:
         #: files read to their end whose items may still be in the pipelines
         self.read: set[str] = set()
         self._scheduled = False
+        self._room: asyncio.Future[None] | None = None
         self._renewal: task.LoopingCall | None = None
         for sig in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(self._item_left, signal=sig)
@@ -43,10 +45,24 @@ class FileProgress:
         crawler.signals.connect(self._spider_closed, signal=signals.spider_closed)
 
     def _spider_opened(self) -> None:
-        every = getattr(self.ledger, "renew_every", None)
+        every = self.ledger.renew_every
         if every:
             self._renewal = task.LoopingCall(self._renew)
             self._renewal.start(every, now=False)
+
+    def in_flight(self) -> int:
+        """Items yielded by the spider and still in the pipelines, every file counted."""
+        return sum(self.outstanding.values())
+
+    async def room(self, limit: int) -> None:
+        """Wait until fewer than ``limit`` items are in flight.
+
+        Scrapy pulls items from ``start()`` without backpressure (it bounds responses, not start
+        items): without this, a file's records would pile up in memory ahead of the workers.
+        """
+        while self.in_flight() >= limit:
+            self._room = asyncio.get_running_loop().create_future()
+            await self._room
 
     def started(self, source: str) -> None:
         self.outstanding[source] = 0
@@ -71,6 +87,8 @@ class FileProgress:
         source = ItemAdapter(item).get("discovered_from")
         if source in self.outstanding:
             self.outstanding[source] -= 1
+            if self._room is not None and not self._room.done():
+                self._room.set_result(None)
             if source in self.read and not self.outstanding[source]:
                 self._schedule()
 

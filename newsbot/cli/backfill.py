@@ -1,7 +1,8 @@
 """``newsbot backfill``: the dataset from archived pages, nothing fetched from the sites.
 
     newsbot backfill --warc PATH_OR_URL ... [--sources ID ...] [--hosts HOST ...]
-                     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--patterns REGEX ...] [--output DIR]
+                     [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--patterns REGEX ...]
+                     [--languages CODE ...] [--output DIR]
     newsbot backfill --ccnews --from YYYY-MM-DD --to YYYY-MM-DD [--sources ID ...] [--output DIR]
 
 ``--ccnews`` reads Common Crawl's monthly CC-NEWS path lists under ``NEWSBOT_CCNEWS_BASE_URL``
@@ -37,6 +38,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", "--since", dest="since", metavar="YYYY-MM-DD", help="first fetch day (UTC)")
     p.add_argument("--to", "--until", dest="until", metavar="YYYY-MM-DD", help="last fetch day (UTC)")
     p.add_argument("--patterns", nargs="+", default=[], metavar="REGEX", help="keep URLs matching one")
+    p.add_argument(
+        "--languages",
+        nargs="+",
+        default=[],
+        metavar="CODE",
+        help="keep pages declaring one of these ISO 639-1 languages (<html lang>, Content-Language)",
+    )
     add_common(p)
 
 
@@ -46,6 +54,8 @@ def spider_arguments(args: argparse.Namespace) -> dict[str, str]:
         kw["hosts"] = ",".join(args.hosts)
     if args.patterns:
         kw["patterns"] = ",".join(args.patterns)
+    if args.languages:
+        kw["languages"] = ",".join(args.languages)
     if args.since:
         kw["since"] = args.since
     if args.until:

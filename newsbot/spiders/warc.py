@@ -2,13 +2,15 @@
 
     scrapy crawl warc -a files=PATH_OR_URL,... [-a sources=ID,...] [-a hosts=HOST,...]
                       [-a since=YYYY-MM-DD] [-a until=YYYY-MM-DD] [-a patterns=REGEX,...]
+                      [-a languages=CODE,...]
 
 Each HTTP response record of the files (local ``.warc``/``.warc.gz`` paths or http(s) URLs, read
 as streams: :mod:`newsbot.archive.reader`) becomes the item the ``news`` spider yields for a
 fetched page, with the record's WARC-Date as ``fetched_at`` and ``discovery="warc"``, and goes
 through the same pipelines. The filters apply before extraction, and before a record's payload is
 even read: host (``sources`` of the registry by id, or ``hosts``), the fetch date range (inclusive,
-UTC days) and URL patterns.
+UTC days) and URL patterns; then the declared language (``languages``, else
+``NEWSBOT_LANGUAGES``: the ``<html lang>`` or the Content-Language header), before extraction.
 
 A file is skipped when an earlier backfill into the same output finished it (the ledger of
 :mod:`newsbot.archive.ledger`; :mod:`newsbot.archive.progress` says when a file is finished).
@@ -37,12 +39,19 @@ from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
 from newsbot.config.sources import Source, load_sources
+from newsbot.extract.metadata import language_code
 from newsbot.spiders.base import NewsbotSpider, ad_hoc_source
 from newsbot.storage.location import output_location
 
 logger = logging.getLogger(__name__)
 
-KNOWN = ("files", "sources", "hosts", "since", "until", "patterns")
+KNOWN = ("files", "sources", "hosts", "since", "until", "patterns", "languages")
+#: where a page declares its language: the ``lang`` of its ``<html>`` tag, near the start
+_HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
+_LANG_ATTR = re.compile(
+    rb"""\s(?:xml:)?lang\s*=\s*["']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)""", re.IGNORECASE
+)
+_HEAD_BYTES = 65536
 
 
 def _day(value: str | None, arg: str) -> date | None:
@@ -77,6 +86,10 @@ def _parse_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
         patterns = [re.compile(p) for p in split_list(kwargs.get("patterns"))]
     except re.error as e:
         raise ConfigError("spider argument", "patterns", f"not a regular expression ({e})") from None
+    languages = {c.lower() for c in split_list(kwargs.get("languages"))}
+    bad = sorted(c for c in languages if not re.fullmatch(r"[a-z]{2}", c))
+    if bad:
+        raise ConfigError("spider argument", "languages", f"{bad[0]!r} is not an ISO 639-1 code")
     return {
         "files": files,
         "sources": split_list(kwargs.get("sources")),
@@ -84,6 +97,7 @@ def _parse_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
         "since": since,
         "until": until,
         "patterns": patterns,
+        "languages": languages,
     }
 
 
@@ -98,6 +112,7 @@ class WarcSpider(NewsbotSpider):
         self.extra_hosts = a["hosts"]
         self.since, self.until = a["since"], a["until"]
         self.patterns = a["patterns"]
+        self.languages = a["languages"]
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WarcSpider:
@@ -105,6 +120,8 @@ class WarcSpider(NewsbotSpider):
         spider._load_registry()
         spider.ledger = open_ledger(crawler.settings)
         spider.progress = FileProgress(crawler, spider.ledger)
+        # items read ahead of the pipelines: enough to keep every worker busy, and no more
+        spider.max_in_flight = max(crawler.settings.getint("CONCURRENT_ITEMS"), 1)
         return spider
 
     @classmethod
@@ -179,15 +196,25 @@ class WarcSpider(NewsbotSpider):
 
     async def start(self) -> AsyncIterator[Any]:
         self._setup_discovery()
-        for source in self.files:
-            if self.ledger.is_finished(source):
-                logger.info("Skipping %s: finished by an earlier backfill", source)
-                self._inc("warc/files_skipped_finished")
-                continue
-            if not self.ledger.claim(source):
-                continue
-            async for item in self.read_file(source):
-                yield item
+        pending = list(self.files)
+        while pending:
+            elsewhere = []
+            for source in pending:
+                if self.ledger.is_finished(source):
+                    logger.info("Skipping %s: finished by an earlier backfill", source)
+                    self._inc("warc/files_skipped_finished")
+                    continue
+                if not self.ledger.claim(source):
+                    elsewhere.append(source)
+                    continue
+                async for item in self.read_file(source):
+                    yield item
+            if elsewhere and self.ledger.shared:
+                # Read by other processes: wait until they finish them, or take over a file
+                # whose claim expired because its reader died.
+                logger.info("Waiting for %d WARC files claimed by other processes", len(elsewhere))
+                await asyncio.sleep(self.ledger.renew_every or 1.0)
+            pending = elsewhere
 
     async def read_file(self, source: str) -> AsyncIterator[Any]:
         """The items of one WARC file; its blocking reads run in a thread, off the reactor."""
@@ -207,13 +234,33 @@ class WarcSpider(NewsbotSpider):
                 break
             self._inc("warc/records")
             for item in self.page_items(page):  # type: ignore[arg-type]
+                await self.progress.room(self.max_in_flight)
                 self.progress.yielded(source)
                 yield item
         self._inc("warc/files_done")
         self.progress.read_to_end(source)
 
+    def declared_languages(self, page: WarcPage) -> set[str]:
+        """The languages the page declares: its ``<html lang>``, else its Content-Language header
+        (which may list several); empty when it declares none."""
+        tag = _HTML_TAG.search(page.body, 0, _HEAD_BYTES)
+        if tag is not None:
+            lang = _LANG_ATTR.search(tag.group(0))
+            code = language_code(lang.group(1).decode("ascii")) if lang else None
+            if code:
+                return {code}
+        header = page.header("Content-Language") or ""
+        return {c for c in (language_code(v) for v in header.split(",")) if c}
+
     def page_items(self, page: WarcPage) -> Iterator[Any]:
         source = self.source_for(page.url)[0]
+        wanted = self.languages or self._languages
+        if wanted and page.status == 200:
+            declared = self.declared_languages(page)
+            # a page declaring no language goes on: the enrich stage detects it after extraction
+            if declared and not declared & wanted:
+                self._inc("warc/skipped_language", source)
+                return
         if not self.admit(page.url, None, source):
             return
         meta = {
