@@ -2,7 +2,8 @@
 
 The rules stage tries a few hundred rules on every paragraph; most cannot match most paragraphs,
 and knowing which cannot is cheaper than trying them. Both analyses read CPython's own parse of the
-pattern (``re._parser``); if it is missing or changes, they answer "unknown" and every rule is tried.
+pattern (through :mod:`newsbot.compat`, ``re`` having no public parse tree); if it is missing or
+changes, they answer "unknown" and every rule is tried.
 
 * :func:`first_chars`: the characters a match can start with;
 * :func:`required_literals`: strings one of which every match contains, in :func:`canonical` form,
@@ -11,15 +12,9 @@ pattern (``re._parser``); if it is missing or changes, they answer "unknown" and
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-try:  # how the regular expression engine compares characters when ignoring case
-    from _sre import unicode_tolower as _tolower
-    from re._casefix import _EXTRA_CASES
-except ImportError:  # another Python: no literal prefilter
-    _tolower = None
-    _EXTRA_CASES = {}
+from newsbot.compat import EXTRA_CASES, REGEX_CONSTANTS, parse_regex, unicode_tolower
 
 
 def first_chars(pattern: str, flags: int) -> frozenset[str] | None:
@@ -34,16 +29,15 @@ def first_chars(pattern: str, flags: int) -> frozenset[str] | None:
 def _analyse(pattern: str, flags: int, walk: Any) -> set[str] | None:
     """``walk`` over CPython's parse of ``pattern``; None when the parser or the engine's case
     classes are not there, or the parse is not what ``walk`` knows: then every rule is tried."""
-    if _tolower is None:
-        return None
     try:
-        return walk(list(re._parser.parse(pattern, flags)))  # type: ignore[attr-defined,no-any-return]
+        items = parse_regex(pattern, flags)
+        return None if items is None else walk(items)  # type: ignore[no-any-return]
     except Exception:
         return None
 
 
 def _first(items: list[tuple[Any, Any]]) -> set[str] | None:
-    c = re._constants  # type: ignore[attr-defined]
+    c: Any = REGEX_CONSTANTS
     out: set[str] = set()
     for op, av in items:
         if op is c.AT:  # ^, $, \b: consume nothing
@@ -88,8 +82,8 @@ class _Canonical(dict[int, str]):
     ("ı" and "i", "ſ" and "s", "İ" lowers to "i"). Filled as characters are seen."""
 
     def __missing__(self, code: int) -> str:
-        low = _tolower(code)
-        out = self[code] = chr(min((low, *_EXTRA_CASES.get(low, ()))))
+        low = unicode_tolower(code)
+        out = self[code] = chr(min((low, *EXTRA_CASES.get(low, ()))))
         return out
 
 
@@ -120,7 +114,7 @@ def _better(a: set[str] | None, b: set[str] | None) -> set[str] | None:
 
 
 def _needed(items: list[tuple[Any, Any]]) -> set[str] | None:
-    c = re._constants  # type: ignore[attr-defined]
+    c: Any = REGEX_CONSTANTS
     best: set[str] | None = None
     run: list[str] = []
     for op, av in items:

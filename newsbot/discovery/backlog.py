@@ -25,6 +25,7 @@ from scrapy import Request, signals
 from scrapy.core.scheduler import Scheduler
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
+from scrapy.utils.misc import load_object
 
 from newsbot.config.declared import getint
 
@@ -39,6 +40,11 @@ class Backlog(Generic[T]):
         self.build = build
         self.limit = limit
         self.held: deque[T] = deque()
+        settings = crawler.settings
+        # Only Scrapy's own scheduler keeping its queue in memory, chosen from the public settings
+        # (SCHEDULER, JOBDIR) rather than from its attributes: a subclass (scrapy-redis's, the
+        # scale-out ClusterScheduler) keeps its queue in Redis, a JOBDIR crawl on disk.
+        self._watched = load_object(settings["SCHEDULER"]) is Scheduler and not settings.get("JOBDIR")
         if limit > 0:
             crawler.signals.connect(self._release, signal=signals.request_reached_downloader)
             crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
@@ -52,12 +58,9 @@ class Backlog(Generic[T]):
         """How many more requests the scheduler may hold; None if it is not one to watch."""
         engine = self.crawler.engine
         scheduler = engine.scheduler if engine is not None else None
-        # Scrapy's own class only, not isinstance(): Scrapy's scheduler metaclass accepts any
-        # object with the scheduler methods, scrapy-redis's (the scale-out ClusterScheduler) too,
-        # which keeps its queue in Redis and has no dqs.
-        if type(scheduler) is not Scheduler or scheduler.dqs is not None:
+        if scheduler is None or not self._watched:
             return None
-        return self.limit - len(scheduler)
+        return self.limit - len(scheduler)  # Scrapy's public Scheduler.__len__
 
     def submit(self, record: T) -> Request | None:
         """The request to yield now, or None when it waits in the backlog."""

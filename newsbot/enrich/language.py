@@ -94,10 +94,15 @@ class _PackedDetectorFactory(DetectorFactory):  # type: ignore[misc]
                 row = probs[word] = array("f", _ZERO) * langsize
             row[index] = freq / profile.n_words[length - 1]
 
-    def _create_detector(self) -> Detector:
+    def create(self, alpha: float | None = None) -> Detector:
+        """langdetect's public ``create``, building the packed detector (its private
+        ``_create_detector`` hook is not overridden)."""
         if not self.langlist:
-            return super()._create_detector()  # raises langdetect's own error
-        return _Detector(self)
+            raise LangDetectException(ErrorCode.NeedLoadProfileError, "Need to load profiles.")
+        detector = _Detector(self)
+        if alpha is not None:
+            detector.set_alpha(alpha)
+        return detector
 
 
 class _NormalisedChars(dict[int, str]):

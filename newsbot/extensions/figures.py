@@ -19,6 +19,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 
+from newsbot.compat import downloader_transferring
 from newsbot.extensions.summary import build_summary
 
 
@@ -98,8 +99,7 @@ def measure(crawler: Crawler, meter: RateMeter, started: float) -> Figures:
         # The engine moves requests from the scheduler to the downloader's per-host queues as
         # long as it takes them (CONCURRENT_REQUESTS): those wait too.
         waiting = len(getattr(downloader, "active", ()) or ())
-        slots = getattr(downloader, "slots", {}) or {}
-        in_flight = sum(len(getattr(slot, "transferring", ())) for slot in slots.values())
+        in_flight = downloader_transferring(engine)
         queued = None if scheduled is None else scheduled + waiting - in_flight
     backlog = int(stats.get("newsbot/discovery/backlog/held", 0)) - int(
         stats.get("newsbot/discovery/backlog/released", 0)

@@ -13,11 +13,10 @@ Only the transfers in progress finish, and their pages are extracted and stored 
 request given up this way is not a reject: the page was not fetched, the next run lists it
 again. Spiders' errbacks ignore the exception (:func:`stopped_before_fetch`).
 
-Scrapy has no public call to cancel what a downloader slot holds: :func:`_drop_queued` reads
-the slots (``engine.downloader.slots``, the same attribute Scrapy's AutoThrottle uses) and their
-``queue`` of ``(request, deferred)`` pairs, as the downloader itself fills it. It is the one
-place newsbot touches Scrapy internals; if a Scrapy version changes them, it drops nothing and
-logs why, and the stop is merely slower.
+Scrapy has no public call to cancel what a downloader slot holds: :func:`_drop_queued` takes
+the slots' queues of ``(request, deferred)`` pairs from :func:`newsbot.compat.downloader_queues`
+(the adapter for Scrapy internals); if a Scrapy version changes them, it drops nothing and logs
+why, and the stop is merely slower.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from scrapy.exceptions import IgnoreRequest
 from twisted.python.failure import Failure
 
 from newsbot import signals as nb_signals
+from newsbot.compat import downloader_queues
 
 logger = logging.getLogger(__name__)
 
@@ -49,17 +49,12 @@ def stopped_before_fetch(failure: Failure) -> bool:
 
 
 def _drop_queued(crawler: Crawler) -> int:
-    engine = crawler.engine
-    slots = getattr(getattr(engine, "downloader", None), "slots", None)
-    if not isinstance(slots, dict):
+    queues = downloader_queues(crawler.engine)
+    if queues is None:
         logger.warning("Cannot reach the downloader's queues: queued requests will still be sent")
         return 0
     dropped = 0
-    for slot in list(slots.values()):
-        queue = getattr(slot, "queue", None)
-        if queue is None:
-            logger.warning("Downloader slots have no queue: queued requests will still be sent")
-            return dropped
+    for queue in queues:
         while queue:
             request, deferred = queue.popleft()
             # The downloader awaits this Deferred for the response; failing it unwinds the request

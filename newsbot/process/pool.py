@@ -34,6 +34,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.reactor import is_asyncio_reactor_installed, is_reactor_installed
 from twisted.internet import defer, threads
 
+from newsbot.compat import pool_processes
 from newsbot.config.declared import getfloat, getint
 from newsbot.process.page import Page
 from newsbot.process.plan import Plan, finish_page, process_page
@@ -99,8 +100,7 @@ def _sigint_blocked() -> Iterator[None]:
 
 
 def _kill_pool(pool: ProcessPoolExecutor) -> None:
-    processes = list(getattr(pool, "_processes", {}).values())
-    for proc in processes:
+    for proc in pool_processes(pool):
         if proc.is_alive():
             proc.kill()
     pool.shutdown(wait=False, cancel_futures=True)

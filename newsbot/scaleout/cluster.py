@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
+from newsbot.compat import wake_engine
 from newsbot.config.declared import getfloat
 from newsbot.config.run import run_id
 from newsbot.scaleout.keys import Keys, connect, redis_url
@@ -84,12 +85,10 @@ class ClusterCoordinator:
     def _nudge(self) -> None:
         """Make the engine look at the scheduler now instead of at its next 5-second heartbeat.
 
-        Scrapy has no public call for this; without it the crawl is only slower.
+        Scrapy has no public call for this (:func:`newsbot.compat.wake_engine`); without it the
+        crawl is only slower.
         """
-        slot = getattr(self.crawler.engine, "_slot", None)
-        nextcall = getattr(slot, "nextcall", None)
-        if nextcall is not None:
-            nextcall.schedule()
+        wake_engine(self.crawler.engine)
 
     # --- signals ---------------------------------------------------------------------------
     def spider_opened(self) -> None:
