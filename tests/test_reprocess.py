@@ -20,6 +20,10 @@ NO_TEMPLATES = ["-s", "NEWSBOT_CLEAN_TEMPLATES=False"]
 RULE = "[test]\nline: humanitarian agencies warned that the fighting had forced thousands of families .*\n"
 
 
+#: columns a reprocess may change: the body and what is computed from it, and the run's own
+BODY_AND_RUN = {"body", "word_count", "content_hash", "run_id", "fetched_at", "date"}
+
+
 @pytest.fixture(scope="module")
 def site():
     with hostile_site() as base:
@@ -75,6 +79,12 @@ def test_reprocess_into_a_new_directory_applies_the_new_rule_and_fetches_nothing
     for id_, body in got.items():
         assert PARAGRAPH not in body
         assert body == without_paragraph(old[id_])
+    # Everything but the body (and what follows from it) and the run is the crawl's record again:
+    # the same source, discovery path, listing, listing hints, raw page.
+    was = {r["id"]: r for r in read_articles(crawled).to_pylist()}
+    for row in read_articles(new).to_pylist():
+        differing = sorted(c for c in row if c not in BODY_AND_RUN and row[c] != was[row["id"]][c])
+        assert differing == [], (row["url"], differing)
     # NEWDIR's rows name their raw pages under NEWDIR; the feed's record made no reject
     assert assert_rows_name_their_responses(new) == 9
     assert not (new / "rejects").exists() or not list((new / "rejects").rglob("*.parquet"))

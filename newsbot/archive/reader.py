@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from newsbot.archive.writer import KIND_HEADER
+from newsbot.archive.writer import CONTEXT_HEADER, KIND_HEADER
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,8 @@ class WarcPage:
     warc_offset: int
     ip_address: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: what newsbot's crawl knew of the page (``WARC-Newsbot-Context`` JSON), if it wrote the file
+    context: str | None = None
 
     def header(self, name: str) -> str | None:
         low = name.lower()
@@ -120,6 +122,7 @@ def iter_file(source: str, *, keep: Any = None) -> Iterator[WarcPage]:
                     warc_file=source,
                     warc_offset=records.get_record_offset(),
                     ip_address=record.rec_headers.get_header("WARC-IP-Address"),
+                    context=record.rec_headers.get_header(CONTEXT_HEADER),
                 )
         except ArchiveLoadFailed as exc:
             raise WarcError(f"{source}: not a readable WARC file ({exc})") from exc

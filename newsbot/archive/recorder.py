@@ -75,6 +75,21 @@ def fetch_kind(request: Request) -> str | None:
     return "listing"
 
 
+#: request meta → context key (:data:`newsbot.archive.writer.CONTEXT_HEADER`)
+_CONTEXT = {
+    "newsbot_source": "source",
+    "newsbot_discovery": "discovery",
+    "newsbot_from": "discovered_from",
+    "newsbot_listed_url": "discovered_url",
+    "newsbot_hints": "hints",
+}
+
+
+def fetch_context(request: Request) -> dict[str, Any]:
+    """What the spider knew of an article before fetching it, as its request meta carries it."""
+    return {key: request.meta[m] for m, key in _CONTEXT.items() if request.meta.get(m)}
+
+
 def response_fetch(request: Request, response: Response, kind: str) -> Fetch:
     headers = _headers(response.headers, drop=_DROPPED)
     headers.append(("Content-Length", str(len(response.body))))
@@ -92,6 +107,7 @@ def response_fetch(request: Request, response: Response, kind: str) -> Fetch:
         fetched_at=datetime.now(UTC),
         ip_address=str(response.ip_address) if response.ip_address is not None else None,
         kind=kind,
+        context=fetch_context(request) if kind == "article" else None,
     )
 
 

@@ -15,6 +15,7 @@ temporary files; no partial ``.warc.gz`` is ever visible.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import posixpath
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -41,6 +42,37 @@ SUFFIX = ".warc.gz"
 #: WARC header naming what a response record was fetched for (``article`` or ``listing``);
 #: extension fields are allowed by ISO 28500 and ignored by tools that do not know them
 KIND_HEADER = "WARC-Newsbot-Kind"
+#: WARC header holding what discovery knew of an article (source, how it was found, the listing's
+#: hints), one line of JSON: ``newsbot reprocess`` gives the records the same context again
+CONTEXT_HEADER = "WARC-Newsbot-Context"
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, set | tuple):
+        return list(value)
+    return str(value)
+
+
+def _json_hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and "$datetime" in obj:
+        return datetime.fromisoformat(obj["$datetime"])
+    return obj
+
+
+def encode_context(context: dict[str, Any]) -> str:
+    """One header line of JSON (ASCII, no line breaks), datetimes kept as datetimes."""
+    return json.dumps(context, default=_json_default, ensure_ascii=True, separators=(",", ":"))
+
+
+def decode_context(text: str) -> dict[str, Any] | None:
+    """What :func:`encode_context` wrote; None for a header that is not such JSON."""
+    try:
+        value = json.loads(text, object_hook=_json_hook)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 @dataclass(frozen=True)
@@ -59,6 +91,8 @@ class Fetch:
     fetched_at: datetime
     ip_address: str | None = None
     kind: str = "article"
+    #: what discovery knew (:data:`CONTEXT_HEADER`)
+    context: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +178,8 @@ class WarcFileWriter:
         warc_headers = {"WARC-Date": date, KIND_HEADER: fetch.kind}
         if fetch.ip_address:
             warc_headers["WARC-IP-Address"] = fetch.ip_address
+        if fetch.context:
+            warc_headers[CONTEXT_HEADER] = encode_context(fetch.context)
         http_headers = StatusAndHeaders(
             f"{fetch.status} {fetch.reason}".strip(), fetch.response_headers, protocol=fetch.protocol
         )

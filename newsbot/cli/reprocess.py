@@ -109,7 +109,8 @@ def _reprocess_into(src: Path, dest: Path, args: argparse.Namespace) -> int:
     opts.settings = [*args.settings, "NEWSBOT_WARC_ENABLED=False"]
     opts.spider = "warc"
     opts.command = "reprocess"
-    opts.spider_args = {"files": ",".join(files)}
+    # the records keep the source, discovery path and listing hints their crawl had
+    opts.spider_args = {"files": ",".join(files), "context": "kept"}
     return run_crawl(opts)
 
 

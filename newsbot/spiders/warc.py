@@ -3,6 +3,7 @@
     scrapy crawl warc -a files=PATH_OR_URL,... [-a sources=ID,...] [-a hosts=HOST,...]
                       [-a since=YYYY-MM-DD] [-a until=YYYY-MM-DD] [-a patterns=REGEX,...]
                       [-a languages=CODE,...]
+                      [-a context=kept]
 
 Each HTTP response record of the files (local ``.warc``/``.warc.gz`` paths or http(s) URLs, read
 as streams: :mod:`newsbot.archive.reader`) becomes the item the ``news`` spider yields for a
@@ -14,6 +15,10 @@ UTC days) and URL patterns; then the declared language (``languages``, else
 
 A file is skipped when an earlier backfill into the same output finished it (the ledger of
 :mod:`newsbot.archive.ledger`; :mod:`newsbot.archive.progress` says when a file is finished).
+
+``-a context=kept`` (what ``newsbot reprocess`` passes): a record newsbot's own crawl wrote (its
+``WARC-Newsbot-Context`` header) keeps the source, discovery path, listing and listing hints the
+crawl had, so the reprocessed record is the crawl's again, not a ``warc`` backfill's.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from scrapy.settings import BaseSettings
 from newsbot.archive.ledger import open_ledger
 from newsbot.archive.progress import FileProgress
 from newsbot.archive.reader import WarcError, WarcPage, is_remote, iter_file
-from newsbot.archive.writer import RecordRef
+from newsbot.archive.writer import RecordRef, decode_context
 from newsbot.config.args import split_list
 from newsbot.config.errors import ConfigError
 from newsbot.config.paths import resolve, settings_path
@@ -45,13 +50,23 @@ from newsbot.storage.location import output_location
 
 logger = logging.getLogger(__name__)
 
-KNOWN = ("files", "sources", "hosts", "since", "until", "patterns", "languages")
+KNOWN = ("files", "sources", "hosts", "since", "until", "patterns", "languages", "context")
 #: where a page declares its language: the ``lang`` of its ``<html>`` tag, near the start
 _HTML_TAG = re.compile(rb"<html\b[^>]*>", re.IGNORECASE)
 _LANG_ATTR = re.compile(
     rb"""\s(?:xml:)?lang\s*=\s*["']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]+)*)""", re.IGNORECASE
 )
 _HEAD_BYTES = 65536
+
+
+#: request meta key (after ``newsbot_``) → key of the kept context (newsbot.archive.recorder)
+_KEPT = {
+    "source": "source",
+    "discovery": "discovery",
+    "from": "discovered_from",
+    "listed_url": "discovered_url",
+    "hints": "hints",
+}
 
 
 def _day(value: str | None, arg: str) -> date | None:
@@ -90,7 +105,11 @@ def _parse_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
     bad = sorted(c for c in languages if not re.fullmatch(r"[a-z]{2}", c))
     if bad:
         raise ConfigError("spider argument", "languages", f"{bad[0]!r} is not an ISO 639-1 code")
+    context = (kwargs.get("context") or "").strip()
+    if context not in ("", "kept"):
+        raise ConfigError("spider argument", "context", f"{context!r}: the one value is 'kept'")
     return {
+        "context": context == "kept",
         "files": files,
         "sources": split_list(kwargs.get("sources")),
         "hosts": {h.lower().removeprefix("www.") for h in split_list(kwargs.get("hosts"))},
@@ -113,6 +132,7 @@ class WarcSpider(NewsbotSpider):
         self.since, self.until = a["since"], a["until"]
         self.patterns = a["patterns"]
         self.languages = a["languages"]
+        self.keep_context = a["context"]
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> WarcSpider:
@@ -272,6 +292,12 @@ class WarcSpider(NewsbotSpider):
             # the record's place, kept in the row as warc_file / warc_offset
             "newsbot_warc": RecordRef(self.row_name(page.warc_file), page.warc_offset),
         }
+        kept = decode_context(page.context) if self.keep_context and page.context else None
+        if kept:
+            # what the crawl did not know (an article given by URL has no listing) stays unknown
+            meta.update({f"newsbot_{k}": kept.get(v) for k, v in _KEPT.items()})
+            meta["newsbot_source"] = kept.get("source") or source
+            meta["newsbot_hints"] = kept.get("hints") or {}
         if page.status >= 400 or page.status < 200:
             self._reject(page.url, meta, f"http_{page.status}", "", page.status)
             return
