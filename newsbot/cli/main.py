@@ -4,7 +4,7 @@
                     [-s KEY=VALUE ...] [--max-time SECONDS]
     newsbot crawl   --spider gdelt|reliefweb [-a NAME=VALUE ...] [--output DIR] [-s KEY=VALUE ...]
     newsbot backfill --warc PATH_OR_URL ... [--sources ...] [--hosts ...] [--from DAY] [--to DAY]
-    newsbot reprocess --output DIR [--into NEWDIR]
+    newsbot reprocess [--output DIR] [--into NEWDIR]
     newsbot demo    [--output DIR]
     newsbot stats   [--output DIR]
     newsbot compact [--output DIR]

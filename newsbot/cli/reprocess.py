@@ -1,6 +1,6 @@
 """``newsbot reprocess``: extraction and cleaning again over the raw pages a crawl kept, nothing fetched.
 
-    newsbot reprocess --output DIR [--into NEWDIR] [-s KEY=VALUE ...]
+    newsbot reprocess [--output DIR] [--into NEWDIR] [-s KEY=VALUE ...]
 
 The WARC files of ``DIR/warc/`` (written with ``NEWSBOT_WARC_ENABLED``) go through the ``warc``
 spider, the backfill path (:mod:`newsbot.spiders.warc`), with today's settings, rules and lexicon:
@@ -30,7 +30,7 @@ import shutil
 from pathlib import Path
 
 from newsbot.cli import exitcodes
-from newsbot.cli.crawl import CrawlOptions, add_common, error, run_crawl
+from newsbot.cli.crawl import CrawlOptions, add_common, error, parse_settings, run_crawl
 
 logger = logging.getLogger(__name__)
 
@@ -145,11 +145,17 @@ def _replace(src: Path, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from newsbot.config.declared import default
+    from newsbot.config.errors import ConfigError
     from newsbot.storage.location import is_remote
 
-    if not args.output:
-        error("reprocess: give the dataset whose WARC files to read (--output DIR)")
+    try:
+        given = parse_settings(args.settings)
+    except ConfigError as exc:
+        error(str(exc))
         return exitcodes.USAGE
+    # the dataset a crawl with the same arguments writes: --output, else -s NEWSBOT_OUTPUT_DIR=...
+    args.output = args.output or given.get("NEWSBOT_OUTPUT_DIR") or default("NEWSBOT_OUTPUT_DIR")
     if is_remote(args.output) or (args.into and is_remote(args.into)):
         error("reprocess: --output and --into must be local directories")
         return exitcodes.USAGE
