@@ -10,8 +10,12 @@ signals or kills runs a subprocess (:func:`scrapy_crawl`), which costs seconds o
 from __future__ import annotations
 
 import logging
+import os
+import pty
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -67,3 +71,28 @@ async def crawl(
 def tracebacks(records: list[logging.LogRecord]) -> list[str]:
     """The log records that carried an exception (what prints a ``Traceback`` in a run's log)."""
     return [r.getMessage() for r in records if r.exc_info or r.exc_text]
+
+
+def run_in_pty(cmd: list[str], timeout: float = 180) -> str:
+    """Run ``cmd`` on a pseudo-terminal (stdin, stdout, stderr); all it wrote."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child, on the terminal
+        os.chdir(ROOT)
+        os.execv(cmd[0], cmd)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if ready:
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:  # EIO: the child closed the terminal
+                    break
+                if not data:
+                    break
+                chunks.append(data)
+    finally:
+        os.waitpid(pid, 0)
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", "replace")

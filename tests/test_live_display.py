@@ -4,44 +4,15 @@ pseudo-terminal, against the hostile loopback site, its screen read back frame b
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
-import time
 from pathlib import Path
 
-from tests.crawl_helpers import ROOT
+from tests.crawl_helpers import run_in_pty
 from tests.data.hostile.harness import FAST, hostile_site, newsbot_cmd, set_delay
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 HEAD = re.compile(r"newsbot +\d+(?:m\d\ds|h\d\dm|s)  ")
 ROW = re.compile(r"^(\w+) +(\d+) +(\d+) +(\d+) +(\w+) *$", re.M)
-
-
-def run_in_pty(cmd: list[str], timeout: float = 180) -> str:
-    """Run ``cmd`` on a pseudo-terminal (stdin, stdout, stderr); all it wrote."""
-    pid, fd = pty.fork()
-    if pid == 0:  # the child, on the terminal
-        os.chdir(ROOT)
-        os.execv(cmd[0], cmd)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if ready:
-                try:
-                    data = os.read(fd, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not data:
-                    break
-                chunks.append(data)
-    finally:
-        os.waitpid(pid, 0)
-        os.close(fd)
-    return b"".join(chunks).decode("utf-8", "replace")
 
 
 def frames(screen: str) -> list[str]:

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from newsbot.storage.schema import ARTICLE_COLUMNS
 from tests.conftest import ServedSite
-from tests.crawl_helpers import ROOT, scrapy_crawl
+from tests.crawl_helpers import ROOT, run_in_pty, scrapy_crawl
 from tests.data.hostile.harness import FAST, newsbot, newsbot_cmd, read_articles
 
 
@@ -206,36 +206,6 @@ def test_extract_a_url_as_text_markdown_or_json(demo_site: ServedSite) -> None:
     assert md.returncode == 0 and md.stdout.startswith(f"# {record['title']}\n")
     assert record["body"].split("\n")[0] in md.stdout
     assert newsbot("extract", url, "--format", "html").returncode == 2
-
-
-def run_in_pty(cmd: list[str], timeout: float = 120) -> str:
-    """Run ``cmd`` with stdin/stdout/stderr on a pseudo-terminal; everything it wrote."""
-    import os
-    import pty
-    import select
-    import time
-
-    pid, fd = pty.fork()
-    if pid == 0:  # the child: on the terminal
-        os.chdir(ROOT)
-        os.execv(cmd[0], cmd)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 1.0)
-            if ready:
-                try:
-                    data = os.read(fd, 65536)
-                except OSError:  # EIO: the child closed the terminal
-                    break
-                if not data:
-                    break
-                chunks.append(data)
-    finally:
-        os.waitpid(pid, 0)
-        os.close(fd)
-    return b"".join(chunks).decode("utf-8", "replace")
 
 
 # --- 6. a misspelt NEWSBOT_* setting stops the run, naming the nearest known one ------------------
