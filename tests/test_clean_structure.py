@@ -238,3 +238,17 @@ def test_label_link_needs_the_label_to_be_the_only_text_outside_the_link() -> No
     for block in (replace(linked, link_chars=linked.chars), replace(linked, link_chars=linked.chars // 2)):
         res = clean_structure([*BODY, line], [*body, block])
         assert res.paragraphs == [*BODY, line]
+
+
+def test_a_link_with_a_malformed_host_does_not_stop_extraction() -> None:
+    # urljoin raises ValueError on "http://[not-an-address]/": one such link on a page must not
+    # make the page an extraction error.
+    paragraph = "On day {} the council met and agreed part of a plan for the water supply of the city. "
+    html = (
+        "<html><body><article><h1>Water plan agreed</h1>"
+        + "".join(f"<p>{paragraph.format(i) * 3}</p>" for i in range(4))
+        + '<p>Privacy: <a href="http://[ccpa-preferences]/">your choices</a> and '
+        '<a href="/world/other-story">another story</a></p></article></body></html>'
+    )
+    art = extract_article(html, "https://news.example/world/water-plan")
+    assert sum("water supply" in p for p in art.paragraphs) == 4

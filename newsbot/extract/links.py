@@ -63,7 +63,10 @@ def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
             href = (a.get("href") or "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:")):
                 continue
-            target = urlsplit(urljoin(url or "", href)) if url else urlsplit(href)
+            try:
+                target = urlsplit(urljoin(url or "", href)) if url else urlsplit(href)
+            except ValueError:  # "http://[not-an-address]/": no site to compare
+                continue
             if target.netloc and site_of(target.netloc) == site:
                 path = target.path.rstrip("/")
                 if path and path != page_path:
