@@ -63,6 +63,8 @@ class Outcome:
     language: str | None = None
     #: the body the crawl stores ('' when rejected)
     body: str = ""
+    #: which extraction pass the body is from (fast, full, recall, ld)
+    path: str | None = None
 
 
 def run_pipeline(pages: Sequence[Page], rules: RuleSet | None = None) -> list[Outcome]:
@@ -74,7 +76,10 @@ def run_pipeline(pages: Sequence[Page], rules: RuleSet | None = None) -> list[Ou
         run.add(page.url, page.html, source=page.source or None)  # aeb, eval: the host
     crawled = run.finish()
     logger.info("Extraction paths: %s", dict(Counter(c.path for c in crawled if c.path)))
-    return [Outcome(c.extracted, c.kept, c.removed, c.reject, c.title, c.language, c.body) for c in crawled]
+    return [
+        Outcome(c.extracted, c.kept, c.removed, c.reject, c.title, c.language, c.body, c.path)
+        for c in crawled
+    ]
 
 
 # --- labelled corpus ------------------------------------------------------------------------------
@@ -190,7 +195,8 @@ def aeb_report(directory: Path | None, rules: RuleSet | None, verbose: bool = Fa
     preds = [oc.body for oc in outcomes]
     langs = [oc.language or "und" for oc in outcomes]
     lines = [
-        f"aeb-dev: {len(aeb)} pages; {timing}; newsbot rejected {sum(1 for oc in outcomes if oc.reject)}",
+        f"aeb-dev: {len(aeb)} pages; {timing}; newsbot rejected {sum(1 for oc in outcomes if oc.reject)}; "
+        f"{_paths(outcomes)}",
         f"  {'':10} {'pages':>5}  {'newsbot P/R/F1':<22} residue lost   "
         f"{'trafilatura P/R/F1':<22} residue lost",
     ]
@@ -247,7 +253,7 @@ def eval_report(directory: Path, rules: RuleSet | None, verbose: bool = False) -
     langs = [oc.language or "und" for oc in outcomes]
     lines = [
         f"trafilatura-eval: {len(evp)} pages; {timing}; newsbot rejected "
-        f"{sum(1 for oc in outcomes if oc.reject)}",
+        f"{sum(1 for oc in outcomes if oc.reject)}; {_paths(outcomes)}",
         f"  {'':10} {'pages':>5}  {'newsbot: F1':<11} with found/missing, without left  "
         f"{'trafilatura: F1':<15} with found/missing, without left",
     ]
@@ -287,6 +293,12 @@ def eval_report(directory: Path, rules: RuleSet | None, verbose: bool = False) -
         for file, snip in sc.left:
             print(f"  [{file}] LEFT: {snip[:140]}")
     return lines
+
+
+def _paths(outcomes: Sequence[Outcome]) -> str:
+    """How many bodies each extraction pass gave: what the escalation costs."""
+    counts = Counter(oc.path for oc in outcomes if oc.path)
+    return "extraction " + ", ".join(f"{path} {n}" for path, n in counts.most_common())
 
 
 def _run_both(pages: Sequence[Page], rules: RuleSet | None) -> tuple[list[Outcome], list[str], str]:
