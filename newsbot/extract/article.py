@@ -80,6 +80,13 @@ def _p_chars(tree: HtmlElement) -> int:
     return sum(len(t) for p in tree.iter("p") for t in p.itertext())
 
 
+def _text_chars(tree: HtmlElement) -> int:
+    # All text left in the page once navigation, asides, forms and scripts are gone: a body set in
+    # <div>s rather than <p>s (many CMSs) shows here and not in _p_chars.
+    body = tree.find("body")
+    return sum(len(t.strip()) for t in (body if body is not None else tree).itertext())
+
+
 def extract_article(
     html: str, url: str, hints: Mapping[str, Any] | None = None, recall: bool = False
 ) -> ExtractedArticle:
@@ -115,11 +122,11 @@ def extract_article(
         authors = clean_authors(list(hints["authors"]), site_names)
     _pre_clean(tree, PRE_CLEANED & MAY_HOLD_BYLINE)
     # trafilatura prunes the tree it is given: everything above reads it first.
-    expected = expected_chars(meta.body_chars, _p_chars(tree))
+    expected = expected_chars(meta.body_chars, _p_chars(tree), _text_chars(tree))
     # The standfirst shown above the body (newsbot.extract.lead), found before trafilatura prunes
     # the tree, goes first when the body lacks it.
     lead = shown_description(tree, meta.description)
-    body = extract_body(tree, html, url, expected, recall=recall)
+    body = extract_body(tree, html, url, expected, recall=recall, ld_body=meta.ld_body)
     if lead and missing_lead(lead, body.paragraphs):
         body.paragraphs.insert(0, lead)
         body.blocks.insert(0, Block("p", -1, len(lead)))

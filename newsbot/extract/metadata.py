@@ -66,6 +66,8 @@ class PageMeta:
     amphtml: str | None = None
     #: length of the JSON-LD ``articleBody``, when the page states one: what a body should hold
     body_chars: int = 0
+    #: the JSON-LD ``articleBody`` itself (the body of last resort, see newsbot.extract.body)
+    ld_body: str | None = None
 
 
 def _text(el: HtmlElement) -> str:
@@ -171,7 +173,8 @@ def read_metadata(tree: HtmlElement) -> PageMeta:
         if descriptions:
             m.description = descriptions[0]
         if isinstance(ld_article.get("articleBody"), str):
-            m.body_chars = len(" ".join(ld_article["articleBody"].split()))
+            m.ld_body = ld_article["articleBody"]
+            m.body_chars = len(" ".join(m.ld_body.split()))
 
     for key in ("og:title", "twitter:title", "title", "dc.title", "sailthru.title"):
         m.titles.extend(meta.get(key, []))
