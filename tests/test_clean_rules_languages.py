@@ -140,9 +140,44 @@ DIRT = [
     # picture credits and page stamps
     "Titelbild: Anna Schmidt / dpa",
     "Letzte Änderung 03.11.2024",
+    # disclosures, embed placeholders, reprint notices, long social prompts (written for this
+    # test, in each language's usual wording)
+    "This post contains affiliate links, which means we may receive a commission if you buy.",
+    "We may earn a small commission when you buy through links on our site.",
+    "Our editors pick every product independently; advertisers do not influence our reviews.",
+    "Advertise with us: reach half a million readers a month across the region.",
+    "Click the button below to load the content from www.mapservice.example.",
+    "This article is the copyrighted property of The Harbour Times. Written permission must be "
+    "obtained before reprint.",
+    "Follow the Evening Courier on Twitter and Instagram @EveningCourier and on Facebook, and send "
+    "us your photos and stories from the region.",
+    "*Werbung. Dieser Beitrag enthält Werbung für einen Outdoor-Hersteller.",
+    "Bei den Links handelt es sich um Affiliate-Links: Kaufen Sie darüber, erhalten wir eine Provision.",
+    "Anzeige, enthält Affiliate Links",
+    "Klicken Sie auf den unteren Button, um den Inhalt von www.kartendienst.example zu laden.",
+    "Mit der Registrierung akzeptieren Sie unsere Datenschutz- und Nutzungsbedingungen.",
+    "© 2024 Stadtanzeiger. Vervielfältigung nur mit Genehmigung des Verlags.",
+    "Lust auf mehr? Lass dir die besten Geschichten der Redaktion jede Woche in deinen Posteingang schicken.",
+    "Este artículo contiene enlaces de afiliados: si compras a través de ellos, recibimos una comisión.",
+    "Haz clic en el botón para cargar el contenido de www.mapas.example.",
+    "Prohibida la reproducción total o parcial sin autorización del editor.",
+    "Cet article contient des liens affiliés : nous percevons une commission sur vos achats.",
+    "Cliquez sur le bouton ci-dessous pour charger le contenu de www.cartes.example.",
+    "Reproduction interdite sans autorisation de l'éditeur.",
 ]
 
 PROSE = [
+    # look-alikes of the disclosure, embed and reprint rules: reporting about them
+    "The regulator said the platform's affiliate links had misled buyers, and fined it 2 million euros.",
+    "Officials said the contractor would earn a commission of 5 percent on every convoy it organised.",
+    "“We get a fee from the city for each family we house,” the shelter's director said.",
+    "„Wir erhalten eine Provision vom Land für jede Familie“, sagte die Leiterin der Unterkunft.",
+    "The ministry said advertisers had pulled out of the state broadcaster after the vote.",
+    "Residents were told to click a link in a text message, which loaded malware on their phones.",
+    "Die Staatsanwaltschaft ermittelt, ob die Affiliate-Links der Plattform Käufer getäuscht haben.",
+    "Der Verlag sagte, ein Nachdruck des Interviews sei ohne Genehmigung erschienen.",
+    "La fiscalía investiga si los enlaces de afiliados de la tienda engañaron a los compradores.",
+    "Le ministère a indiqué que la reproduction des documents était interdite depuis 2019.",
     # a credit word inside prose: a sentence ends with its own full stop
     "The photo: a boy on a tank, shared thousands of times, became the symbol of the siege.",
     "Photo evidence shows the convoy was hit twice.",
