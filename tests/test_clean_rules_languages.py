@@ -164,6 +164,19 @@ DIRT = [
     "Cet article contient des liens affiliés : nous percevons une commission sur vos achats.",
     "Cliquez sur le bouton ci-dessous pour charger le contenu de www.cartes.example.",
     "Reproduction interdite sans autorisation de l'éditeur.",
+    # navigation labels, comment prompts, a layout table's one-cell row
+    "Kategorien",
+    "Schlagworte: Energie, Klima, Verkehr",
+    "Meistdiskutiert",
+    "Etiquetas: elecciones, Congreso",
+    "Notas relacionadas",
+    "View Comments",
+    "Let us know what you think in the comments below.",
+    "Verraten Sie uns gerne in den Kommentaren, wie Sie das sehen.",
+    "Mit unserem Newsletter erhalten Sie jede Woche die wichtigsten Nachrichten aus der Region.",
+    "Gefällt dir unser Magazin? Dann unterstütze uns mit einem Abo oder einer Spende.",
+    "Die aktuelle Ausgabe gibt es jetzt am Kiosk, im Abo und als E-Paper.",
+    "| Weitere Artikel zum Thema |",
 ]
 
 PROSE = [
@@ -178,6 +191,11 @@ PROSE = [
     "Der Verlag sagte, ein Nachdruck des Interviews sei ohne Genehmigung erschienen.",
     "La fiscalía investiga si los enlaces de afiliados de la tienda engañaron a los compradores.",
     "Le ministère a indiqué que la reproduction des documents était interdite depuis 2019.",
+    "Die Themen der Konferenz waren Energie, Klima und Verkehr.",
+    "Los temas de la cumbre fueron la energía y la migración.",
+    "Readers left hundreds of comments under the minister's post.",
+    "Die aktuelle Ausgabe des Berichts zeigt mehr Vertriebene als je zuvor.",
+    "| Kategorien | Anzahl |",
     # a credit word inside prose: a sentence ends with its own full stop
     "The photo: a boy on a tank, shared thousands of times, became the symbol of the siege.",
     "Photo evidence shows the convoy was hit twice.",

@@ -194,7 +194,9 @@ class RuleSet:
                 removed.append(("read_more", para))
                 label = False
                 continue
-            category = self.match_line(text)
+            # a one-cell row of a layout table ("| Weitere Artikel zum Thema |") is a line
+            one_cell = text[1:-1].strip() if text.startswith("|") and text.endswith("|") else ""
+            category = self.match_line(one_cell if one_cell and "|" not in one_cell else text)
             label = category == "read_more" and text.endswith(":")
             if category:
                 removed.append((category, para))
