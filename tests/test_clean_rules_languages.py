@@ -177,6 +177,18 @@ DIRT = [
     "Gefällt dir unser Magazin? Dann unterstütze uns mit einem Abo oder einer Spende.",
     "Die aktuelle Ausgabe gibt es jetzt am Kiosk, im Abo und als E-Paper.",
     "| Weitere Artikel zum Thema |",
+    "| | Kommentare insgesamt: 0 | |",
+    "Quelle: Deutscher Tierschutzbund, 02. Februar 2024, Bonn",
+    "Bild anzeigen",
+    "Weitere Informationen:",
+    "Kontakt:",
+    "Media contacts:",
+    "Originalpublikation",
+    "Weitere Infos unter www.lauftreff.example.",
+    "Alles über die neuen Fahrräder findest du hier.",
+    "Unterstütze unser Magazin bereits mit 2,50 Euro im Monat!",
+    "(Alle Angaben ohne Gewähr)",
+    "Release date: 04/21/2024",
 ]
 
 PROSE = [
@@ -196,6 +208,11 @@ PROSE = [
     "Readers left hundreds of comments under the minister's post.",
     "Die aktuelle Ausgabe des Berichts zeigt mehr Vertriebene als je zuvor.",
     "| Kategorien | Anzahl |",
+    "| Kontakt: | Telefon 030 123 |",
+    "Weitere Informationen gab die Polizei am Abend nicht bekannt.",
+    "Die Quelle des Feuers war am Morgen noch unklar, sagte ein Sprecher.",
+    "Sources said the convoy had crossed the border before dawn.",
+    "Die Helfer unterstützen die Familien mit 200 Euro im Monat, sagte die Stadt.",
     # a credit word inside prose: a sentence ends with its own full stop
     "The photo: a boy on a tank, shared thousands of times, became the symbol of the siege.",
     "Photo evidence shows the convoy was hit twice.",

@@ -194,9 +194,7 @@ class RuleSet:
                 removed.append(("read_more", para))
                 label = False
                 continue
-            # a one-cell row of a layout table ("| Weitere Artikel zum Thema |") is a line
-            one_cell = text[1:-1].strip() if text.startswith("|") and text.endswith("|") else ""
-            category = self.match_line(one_cell if one_cell and "|" not in one_cell else text)
+            category = self.match_line(_one_cell(text) or text)
             label = category == "read_more" and text.endswith(":")
             if category:
                 removed.append((category, para))
@@ -371,6 +369,15 @@ def cached_rules(paths: tuple[str, ...]) -> RuleSet:
     the main process checked when the crawl started (:func:`newsbot.process.build.build_plan`
     stops a run with a bad rule before it fetches anything)."""
     return load_rules(paths, check=False)
+
+
+def _one_cell(text: str) -> str | None:
+    """The text of a layout table's row with one non-empty cell ("| | Kommentare: 0 | |"), which the
+    rules read as a line; None for any other paragraph (a row of two cells or more is data)."""
+    if not (text.startswith("|") and text.endswith("|")):
+        return None
+    cells = [c for c in (c.strip() for c in text[1:-1].split("|")) if c]
+    return cells[0] if len(cells) == 1 else None
 
 
 def apply_rules(
