@@ -189,6 +189,16 @@ DIRT = [
     "Unterstütze unser Magazin bereits mit 2,50 Euro im Monat!",
     "(Alle Angaben ohne Gewähr)",
     "Release date: 04/21/2024",
+    "Filed under: Elections |",
+    "You may also like...",
+    "If you buy something through this post, the site may get a share of the sale.",
+    "Get access to the region's best business news for as little as 5 dollars a month.",
+    "Maria Lopez and John Smith contributed reporting from Kyiv.",
+    "[button link=”https://example.org/submit/” type=”big”] Send us your review[/button]",
+    "Tempo de leitura: 2 minutos",
+    "Leia também: Governo anuncia novo plano",
+    "ATENÇÃO: Comentários ofensivos não serão aprovados pelo moderador.",
+    "sexta-feira, 22 de outubro de 2010 às 20:13",
 ]
 
 PROSE = [
@@ -209,6 +219,11 @@ PROSE = [
     "Die aktuelle Ausgabe des Berichts zeigt mehr Vertriebene als je zuvor.",
     "| Kategorien | Anzahl |",
     "| Kontakt: | Telefon 030 123 |",
+    "Tags on the crates showed they had been shipped from the port in March.",
+    "If you buy bread in the city now, you queue for two hours, residents said.",
+    "Reporters contributed to the investigation, which took two years.",
+    "O tempo de leitura do relatório é de duas horas, disse o ministro.",
+    "Na sexta-feira, 22 de outubro, o governo anunciou o cessar-fogo.",
     "Weitere Informationen gab die Polizei am Abend nicht bekannt.",
     "Die Quelle des Feuers war am Morgen noch unklar, sagte ein Sprecher.",
     "Sources said the convoy had crossed the border before dawn.",
