@@ -135,6 +135,40 @@ async def test_pipeline_idle_releases(tmp_path: Path) -> None:
     assert (await run()).paragraphs == article(1)
 
 
+STANDFIRST = "Aid agencies have received less than a third of the money they asked for this winter."
+
+
+@deferred_f_from_coro_f
+async def test_a_standfirst_is_not_learned_from_copies_of_its_article_or_its_front_page(tmp_path: Path) -> None:
+    """A feed's tracking URL and a sitemap's clean URL fetch one article twice, and the front page
+    lists its standfirst: neither may count as another document with that line, or whichever copy
+    comes last loses its standfirst (and two crawls of one site store different bodies)."""
+    body = [STANDFIRST, *article(1)[:3]]
+    front = [STANDFIRST, *(f"{PLACES[i]}: what we know about the strikes" for i in range(8))]
+
+    def item(url: str, paragraphs: list[str]) -> ArticleItem:
+        from datetime import UTC, datetime
+
+        return ArticleItem(url=url, source="meridian", fetched_at=datetime.now(UTC), paragraphs=paragraphs)
+
+    async def run() -> tuple[list[ArticleItem], int]:
+        pipe = _pipeline(
+            tmp_path, NEWSBOT_TEMPLATE_MIN_DOCS=3, NEWSBOT_TEMPLATE_WARMUP_DOCS=1, NEWSBOT_TEMPLATE_PERSIST=False
+        )
+        out = [
+            await pipe.process_item(item("https://m.example/world/aid?utm_source=rss", list(body))),
+            await pipe.process_item(item("https://m.example/", list(front))),
+            await pipe.process_item(item("https://m.example/world/aid", list(body))),
+        ]
+        return out, pipe.templates.learner.documents("meridian")
+
+    items, documents = await run()
+    assert documents == 1  # one article; the front page (rejected) taught nothing
+    for it in (items[0], items[2]):
+        assert it.paragraphs[0] == STANDFIRST
+        assert ("templates", STANDFIRST) not in it.removed
+
+
 def test_state_written_by_the_hex_key_version_still_loads(tmp_path: Path) -> None:
     """State files keep their layout (hex line hashes, [docs, first, last]); memory holds ints."""
     import hashlib

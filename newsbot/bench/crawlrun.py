@@ -108,10 +108,12 @@ class CrawlRun:
             return
         self._pages.append(page)
         index = len(self._pages) - 1
-        if page.learn is None:
+        taught = page_stages.lesson(page)
+        if taught is None:
+            page.learn = page.facts = None
             self._settled(index)
             return
-        self.learner.observe(source, page.learn, url, page.facts)
+        self.learner.observe(source, taught[0], taught[1], page.facts)
         if self.learner.documents(source) < self.warmup_docs:
             self._held.setdefault(source, []).append(index)
             return

@@ -82,6 +82,20 @@ def templates(page: Page, plan: Plan) -> None:
     apply_templates(page, page.snapshot.strip(page.paragraphs, page.facts))
 
 
+def lesson(page: Page) -> tuple[list[str], str] | None:
+    """What a processed page teaches template learning: its paragraphs before stripping and the
+    key it is counted once under, or None.
+
+    Only articles teach: a front page or a listing repeats the standfirsts of the articles it
+    lists, which would make each standfirst look like a line the source repeats. A document is
+    known by its text, not its URL: the same article fetched under a feed's tracking URL and a
+    sitemap's clean one is one document, counted once (and so whichever copy comes first, the
+    stored body is the same)."""
+    if page.learn is None or page.quality is not None:
+        return None
+    return page.learn, "\n".join(page.learn)
+
+
 def apply_templates(page: Page, res: object) -> None:
     """Record a template result (from the snapshot, or from the main process's current state)."""
     from newsbot.clean.templates import TemplateResult
