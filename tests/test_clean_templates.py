@@ -139,7 +139,7 @@ STANDFIRST = "Aid agencies have received less than a third of the money they ask
 
 
 @deferred_f_from_coro_f
-async def test_a_standfirst_is_not_learned_from_copies_of_its_article_or_its_front_page(tmp_path: Path) -> None:
+async def test_a_standfirst_is_learned_neither_from_copies_nor_from_the_front_page(tmp_path: Path) -> None:
     """A feed's tracking URL and a sitemap's clean URL fetch one article twice, and the front page
     lists its standfirst: neither may count as another document with that line, or whichever copy
     comes last loses its standfirst (and two crawls of one site store different bodies)."""
@@ -153,7 +153,10 @@ async def test_a_standfirst_is_not_learned_from_copies_of_its_article_or_its_fro
 
     async def run() -> tuple[list[ArticleItem], int]:
         pipe = _pipeline(
-            tmp_path, NEWSBOT_TEMPLATE_MIN_DOCS=3, NEWSBOT_TEMPLATE_WARMUP_DOCS=1, NEWSBOT_TEMPLATE_PERSIST=False
+            tmp_path,
+            NEWSBOT_TEMPLATE_MIN_DOCS=3,
+            NEWSBOT_TEMPLATE_WARMUP_DOCS=1,
+            NEWSBOT_TEMPLATE_PERSIST=False,
         )
         out = [
             await pipe.process_item(item("https://m.example/world/aid?utm_source=rss", list(body))),
