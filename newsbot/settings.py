@@ -102,6 +102,7 @@ NEWSBOT_NEARDUP_INDEX_CLASS = "newsbot.pipelines.identify.FileIndex"  # near-dup
 NEWSBOT_WARC_WRITER_CLASS = "newsbot.archive.recorder.CrawlWarcWriter"  # the raw pages' WARC files
 NEWSBOT_CLEAN_QUALITY = True  # drop what is not an article (reject code in DIR/rejects/)
 NEWSBOT_MIN_WORDS = 50  # fewer words after cleaning: rejected as too_short
+NEWSBOT_MIN_WORDS_ARTICLE = 25  # the same for a page whose markup declares an article
 NEWSBOT_LANGUAGE_ENABLED = True  # detect the language of each record
 NEWSBOT_RELEVANCE_ENABLED = True  # score relevance to armed conflict
 NEWSBOT_RELEVANCE_LEXICON = None  # lexicon directory (default: settings/relevance)

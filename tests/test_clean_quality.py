@@ -65,3 +65,20 @@ def test_words_counted_per_paragraph_add_up_to_the_texts_count() -> None:
         total, each = _paragraph_words(paragraphs)
         assert total == effective_words("\n".join(paragraphs)), paragraphs
         assert each == [effective_words(p) for p in paragraphs], paragraphs
+
+
+#: a local news brief of 35 words, the whole of the story
+BRIEF = [
+    "Ormalingen, 7 November",
+    "The regional council met employers and staff in the town hall to discuss how firms can find "
+    "enough workers while skilled labour is scarce. The head of personnel of a large hospital took part.",
+]
+
+
+def test_a_short_brief_is_an_article_when_the_page_declares_one_and_plays_no_video() -> None:
+    assert 25 <= sum(len(p.split()) for p in BRIEF) < 50
+    assert assess(BRIEF, is_article=True) is None
+    # the same words beside a video are its caption; without article markup, too little to judge
+    assert assess(BRIEF, is_article=True, has_video=True) == "too_short"
+    assert assess(BRIEF) == "too_short"
+    assert assess(BRIEF[:1], is_article=True) == "too_short"

@@ -134,3 +134,17 @@ def test_a_subtitle_in_the_headline_header_is_not_added() -> None:
     for dek in (f"<header><p class='dek'>{_STANDFIRST}</p></header>", f"<h2>{_STANDFIRST}</h2>"):
         art = extract_article(_page_with_standfirst(dek), "https://n.example/a")
         assert _STANDFIRST not in art.paragraphs
+
+
+@pytest.mark.parametrize(
+    ("player", "plays"),
+    [
+        ('<video controls poster="/p.jpg"><source src="/v.mp4"></video>', True),
+        ('<iframe src="https://www.youtube.com/embed/abc123"></iframe>', True),
+        ('<iframe src="https://ads.example.net/slot/7"></iframe>', False),
+        ("", False),
+    ],
+)
+def test_a_page_that_plays_a_video_is_known_as_one(player: str, plays: bool) -> None:
+    html = f"<html><body><article><h1>Strike aftermath</h1>{player}{_STORY}</article></body></html>"
+    assert extract_article(html, "https://n.example/video/a").has_video is plays

@@ -4,7 +4,8 @@
 start of its ``DropItem`` message (the rejects writer files it under that code):
 
 * ``empty`` — no text left;
-* ``too_short`` — fewer words than ``min_words`` (CJK text counts two characters a word);
+* ``too_short`` — fewer words than ``min_words``, or than ``min_article_words`` when the page's
+  markup declares an article and it plays no video (CJK text counts two characters a word);
 * ``not_article:error_page`` — an error page served with status 200 ("Page not found", "404");
 * ``not_article:paywall`` — a login or subscription wall with a teaser;
 * ``not_article:video`` — a video page whose text is a caption;
@@ -54,6 +55,9 @@ _PAYWALL_TEXT = re.compile(
 @dataclass
 class QualityConfig:
     min_words: int = 50
+    #: a page whose markup declares an article (og:type, JSON-LD) is one with less: a local news
+    #: brief, the free lead of a paywalled story, a short post are records a reader wants
+    min_article_words: int = 25
     #: listing detection: at least this many lines, most of them short
     listing_min_lines: int = 8
     listing_short_words: int = 10
@@ -94,12 +98,14 @@ def assess(
     url: str | None = None,
     config: QualityConfig | None = None,
     link_share: float | None = None,
+    has_video: bool = False,
 ) -> str | None:
     """``None`` for an article, else a reject reason code (see the module docstring).
 
     ``link_share`` is the share of the body's lines that are mostly link text, when extraction
     knew the page's links (:func:`newsbot.clean.structure.link_share`): a page of short lines that
-    are not links (a recipe, a table of facts, a poem) is not a listing."""
+    are not links (a recipe, a table of facts, a poem) is not a listing. ``has_video``: the page
+    plays a video, so short text beside it is a caption even where the markup says article."""
     cfg = config or QualityConfig()
     text = "\n".join(paragraphs)
     if not text.strip():
@@ -134,7 +140,7 @@ def assess(
         and (link_share is None or link_share >= cfg.listing_link_share)
     ):
         return "not_article:listing"
-    if n_words < cfg.min_words:
+    if n_words < (cfg.min_article_words if is_article and not has_video else cfg.min_words):
         return "too_short"
     return None
 

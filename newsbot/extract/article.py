@@ -59,6 +59,19 @@ def _pre_clean(tree: HtmlElement, tags: frozenset[str]) -> None:
         delete_element(element)
 
 
+#: Embedded players of the video platforms news sites use, by the host in the iframe's src.
+_VIDEO_PLAYERS = (
+    "youtube.com/embed", "youtube-nocookie.com", "player.vimeo.com", "dailymotion.com/embed",
+    "jwplayer", "jwplatform", "brightcove", "players.brightcove", "vidible", "glomex", "video",
+)  # fmt: skip
+
+
+def _has_video(tree: HtmlElement) -> bool:
+    if next(tree.iter("video"), None) is not None:
+        return True
+    return any(any(p in (f.get("src") or "").lower() for p in _VIDEO_PLAYERS) for f in tree.iter("iframe"))
+
+
 def _tidy_all(values: list[str]) -> list[str]:
     return [t for t in map(tidy_text, values) if t]
 
@@ -112,6 +125,7 @@ def extract_article(
         # without its extensive search), on a copy because trafilatura prunes ``tree`` below.
         published = choose_published([find_date(deepcopy(tree), extensive_search=False) or ""])
     raw_authors = meta.authors
+    has_video = _has_video(tree)  # before the players are deleted below
     _pre_clean(tree, PRE_CLEANED - MAY_HOLD_BYLINE)
     if not raw_authors:
         # A byline in the page's markup (trafilatura's author xpaths; it copies the tree itself).
@@ -147,6 +161,7 @@ def extract_article(
         tags=_tidy_all(meta.keywords or list(hints.get("tags", []))),
         page_type=ld_article or meta.og_type,
         is_article_markup=bool(ld_article) or meta.og_type == "article",
+        has_video=has_video,
         extractor_version=EXTRACTOR_VERSION,
         blocks=body.blocks,
         extraction_path="recall" if recall else body.path,

@@ -61,6 +61,9 @@ class ExtractedArticle:
     tags: list[str] = field(default_factory=list)
     page_type: str | None = None  # og:type or the JSON-LD article type, lower case
     is_article_markup: bool = False  # the page declares itself an article
+    #: the page plays a video (a ``<video>`` element or an embedded player): short text beside
+    #: one is its caption, not a news brief
+    has_video: bool = False
     extractor_version: str | None = None
     #: one per paragraph (empty when the paragraphs did not come from a page's tree)
     blocks: list[Block] = field(default_factory=list)

@@ -97,7 +97,10 @@ def build_plan(settings: BaseSettings) -> Plan:
         stages=stages,
         rule_paths=paths,
         lexicon=lexicon,
-        quality=QualityConfig(min_words=int(declared(settings, "NEWSBOT_MIN_WORDS"))),
+        quality=QualityConfig(
+            min_words=int(declared(settings, "NEWSBOT_MIN_WORDS")),
+            min_article_words=int(declared(settings, "NEWSBOT_MIN_WORDS_ARTICLE")),
+        ),
         neardup=(neardup.shingle, neardup.min_shingles),
         languages=languages_setting(settings) if "language" in names else frozenset(),
         min_score=min_conflict_score(settings) if "relevance" in names else 0.0,

@@ -122,6 +122,7 @@ def quality(page: Page, plan: Plan) -> None:
         page_type=art.page_type if art else hints.get("page_type"),
         removed=page.removed,
         is_article=art.is_article_markup if art else bool(hints.get("is_article_markup")),
+        has_video=art.has_video if art else False,
         url=page.url,
         config=plan.quality,
         link_share=link_share(art.blocks) if art else None,
