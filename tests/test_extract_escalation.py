@@ -119,3 +119,17 @@ def test_a_body_set_in_divs_escalates_to_the_full_pass() -> None:
     score = SnippetScore()
     score.add(page, "\n".join(art.paragraphs))
     assert score.with_missing == 0
+
+
+@pytest.mark.skipif(not (SHARED / "trafilatura-eval").is_dir(), reason="../shared/trafilatura-eval absent")
+def test_a_lead_set_as_loose_text_after_the_photo_box_is_kept() -> None:
+    """A broadcaster's story set as text between ``<br>``s in one ``<div>``, its lead right after
+    the photo box (the box's tail): trafilatura's fast pass drops the lead, which the page also
+    gives as its description. The required snippets are trafilatura-eval's."""
+    page = next(
+        p for p in load_eval(SHARED / "trafilatura-eval") if p.file == "world.kbs.co.kr-Temperatures.html"
+    )
+    art = extract_article(page.html, page.url)
+    score = SnippetScore()
+    score.add(page, "\n".join(art.paragraphs))
+    assert score.with_missing == 0

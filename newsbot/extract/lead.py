@@ -38,6 +38,17 @@ def shown_description(tree: HtmlElement, description: str | None) -> str | None:
         element = node.getparent()
         if element is None or element.tag in _DATA:
             continue  # structured data, not shown
+        if node.is_tail:
+            # Loose text after an element (an image box, a <br>): the run of text is the lead,
+            # and the element it follows is not where it is shown.
+            element = element.getparent()
+            if element is None:
+                continue
+            outer = {element.tag, *(a.tag for a in element.iterancestors())}
+            if "a" in outer or outer & _HEADLINE:
+                return None
+            text = " ".join(str(node).split())
+            return text if len(text) <= MAX_LEAD_GROWTH * len(desc) + 40 else None
         outer = {element.tag, *(a.tag for a in element.iterancestors())}
         if "a" in outer:
             return None  # a teaser linking to another page
