@@ -252,3 +252,24 @@ def test_a_link_with_a_malformed_host_does_not_stop_extraction() -> None:
     )
     art = extract_article(html, "https://news.example/world/water-plan")
     assert sum("water supply" in p for p in art.paragraphs) == 4
+
+
+def test_a_line_that_repeats_an_images_alt_text_is_its_caption() -> None:
+    story = "".join(
+        f"<p>Paragraph {i}: the new laptop's keyboard returns to scissor switches, and its speakers, "
+        f"screen and battery were all changed for this model, the company said on Wednesday.</p>"
+        for i in range(5)
+    )
+    gallery = "".join(
+        f'<div align="center"><img src="/g{i}.jpg" alt="{alt}"/><br/><span class="minor">{alt}</span></div>'
+        for i, alt in enumerate(["The slimmer bezels of the new laptop", "Six speakers in the new laptop"])
+    )
+    html = (
+        "<html><head><title>Review</title></head><body><article><h1>Review</h1>"
+        f"{story[:400]}{gallery}{story[400:]}"
+        '<img src="/x.jpg" alt="A keyboard on a desk"/></article></body></html>'
+    )
+    art, res = extract_structured(html, "https://reviews.example/2026/laptop", None)
+    removed = [t for kind, t in res.removed if kind == "structure/caption"]
+    assert removed == ["The slimmer bezels of the new laptop", "Six speakers in the new laptop"]
+    assert sum(p.startswith("Paragraph") for p in art.paragraphs) == 5

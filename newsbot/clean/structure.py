@@ -28,6 +28,10 @@ language:
   box): the heading goes, with the link lines after it. Plain lines after it stay: a recipe's
   ingredients or a post's closing notes come after a heading too (removing every line there cost
   27 required snippets on trafilatura-eval for 19 boilerplate ones).
+* **captions** — a line that repeats the ``alt`` text of one of the page's images (2 to 30
+  words) is the caption printed under it. On aeb-dev 8 residue lines fewer (a gallery's
+  captions), F1 +0.0002; on trafilatura-eval no boilerplate snippet changed and one required one
+  was lost: a recipe step whose photo repeats the step as its alt text.
 """
 
 from __future__ import annotations
@@ -126,11 +130,15 @@ def teaser_lists(blocks: Sequence[Block]) -> set[int]:
 
 
 def clean_structure(
-    paragraphs: Sequence[str], blocks: Sequence[Block], site_name: str | None = None
+    paragraphs: Sequence[str],
+    blocks: Sequence[Block],
+    site_name: str | None = None,
+    image_texts: frozenset[str] = frozenset(),
 ) -> StructureResult:
     """Remove teaser links, label links and teaser lists, the headings and link lines after the
     last paragraph of prose that follow a heading there, and the site's name alone on a line (a
-    masthead: its ``og:site_name``, in every language).
+    masthead: its ``og:site_name``, in every language), and a line that repeats the ``alt`` text
+    of one of the page's images (``image_texts``, normal forms): the caption printed under it.
 
     ``blocks`` must be aligned with ``paragraphs``; without them (text that did not come from a
     page's tree) only the masthead is removed."""
@@ -141,7 +149,8 @@ def clean_structure(
         rest = [p for p, m in zip(paragraphs, masthead, strict=True) if not m]
         if len(blocks) != len(paragraphs):
             return StructureResult(rest, list(blocks), removed)
-        res = clean_structure(rest, [b for b, m in zip(blocks, masthead, strict=True) if not m])
+        kept = [b for b, m in zip(blocks, masthead, strict=True) if not m]
+        res = clean_structure(rest, kept, None, image_texts)
         res.removed[:0] = removed
         return res
     if len(blocks) != len(paragraphs):
@@ -154,7 +163,9 @@ def clean_structure(
     in_tail = False
     for i, (text, block, words) in enumerate(zip(paragraphs, blocks, counts, strict=True)):
         in_tail = in_tail or (i > last and block.kind == "head")
-        if in_tail and (block.kind == "head" or block.link_density >= LINK_LINE_DENSITY):
+        if image_texts and block.kind != "head" and normalise(text) in image_texts:
+            res.removed.append(("structure/caption", text))
+        elif in_tail and (block.kind == "head" or block.link_density >= LINK_LINE_DENSITY):
             res.removed.append(("structure/tail", text))
         elif block.group in lists:
             res.removed.append(("structure/teaser_list", text))
@@ -192,10 +203,10 @@ def extract_structured(html: str, url: str, hints: dict | None) -> tuple[Extract
     from newsbot.extract.result import extract_page
 
     art = extract_page(html, url, hints)
-    res = clean_structure(art.paragraphs, art.blocks, art.site_name)
+    res = clean_structure(art.paragraphs, art.blocks, art.site_name, art.image_texts)
     if too_little(res.paragraphs):
         again = extract_page(html, url, hints, recall=True)
-        retried = clean_structure(again.paragraphs, again.blocks, again.site_name)
+        retried = clean_structure(again.paragraphs, again.blocks, again.site_name, again.image_texts)
         better = effective_words("\n".join(retried.paragraphs)) > effective_words("\n".join(res.paragraphs))
         logger.debug("Recall-mode extraction of %s: %s", url, "kept" if better else "not better")
         if better:

@@ -19,6 +19,7 @@ from trafilatura.metadata import extract_author
 from trafilatura.settings import MANUALLY_CLEANED
 from trafilatura.xml import delete_element
 
+from newsbot.clean.text import normalise, word_count
 from newsbot.extract.body import expected_chars, extract_body
 from newsbot.extract.fields import choose_published, choose_title, clean_authors
 from newsbot.extract.lead import missing_lead, shown_description
@@ -70,6 +71,15 @@ def _has_video(tree: HtmlElement) -> bool:
     if next(tree.iter("video"), None) is not None:
         return True
     return any(any(p in (f.get("src") or "").lower() for p in _VIDEO_PLAYERS) for f in tree.iter("iframe"))
+
+
+#: Alt texts longer than this are descriptions written for screen readers, not captions shown.
+IMAGE_TEXT_MAX_WORDS = 30
+
+
+def _image_texts(tree: HtmlElement) -> frozenset[str]:
+    alts = (img.get("alt") or "" for img in tree.iter("img"))
+    return frozenset(normalise(a) for a in alts if 2 <= word_count(a) <= IMAGE_TEXT_MAX_WORDS)
 
 
 def _tidy_all(values: list[str]) -> list[str]:
@@ -126,6 +136,7 @@ def extract_article(
         published = choose_published([find_date(deepcopy(tree), extensive_search=False) or ""])
     raw_authors = meta.authors
     has_video = _has_video(tree)  # before the players are deleted below
+    image_texts = _image_texts(tree)
     _pre_clean(tree, PRE_CLEANED - MAY_HOLD_BYLINE)
     if not raw_authors:
         # A byline in the page's markup (trafilatura's author xpaths; it copies the tree itself).
@@ -162,6 +173,7 @@ def extract_article(
         page_type=ld_article or meta.og_type,
         is_article_markup=bool(ld_article) or meta.og_type == "article",
         has_video=has_video,
+        image_texts=image_texts,
         extractor_version=EXTRACTOR_VERSION,
         blocks=body.blocks,
         extraction_path="recall" if recall else body.path,

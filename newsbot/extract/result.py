@@ -64,6 +64,9 @@ class ExtractedArticle:
     #: the page plays a video (a ``<video>`` element or an embedded player): short text beside
     #: one is its caption, not a news brief
     has_video: bool = False
+    #: the normal form (:func:`newsbot.clean.text.normalise`) of the ``alt`` texts of the page's
+    #: images: a line that repeats one is the image's caption
+    image_texts: frozenset[str] = frozenset()
     extractor_version: str | None = None
     #: one per paragraph (empty when the paragraphs did not come from a page's tree)
     blocks: list[Block] = field(default_factory=list)
