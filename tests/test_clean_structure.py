@@ -273,3 +273,37 @@ def test_a_line_that_repeats_an_images_alt_text_is_its_caption() -> None:
     removed = [t for kind, t in res.removed if kind == "structure/caption"]
     assert removed == ["The slimmer bezels of the new laptop", "Six speakers in the new laptop"]
     assert sum(p.startswith("Paragraph") for p in art.paragraphs) == 5
+
+
+def test_a_grid_of_teasers_set_as_one_short_list_per_row_is_a_teaser_list() -> None:
+    prose = BODY[0]
+    teasers = [f"- Match {i}: recap and highlights Both sides struggled on Sunday night" for i in range(4)]
+
+    def item(group: int, text: str) -> Block:
+        return _block("item", group, text, link_chars=30, site_links=1)
+
+    # two rows of two teasers, one after the other, after the article: one grid of four
+    paragraphs = [prose, *teasers]
+    blocks = [
+        _block("p", 0, prose),
+        item(1, teasers[0]),
+        item(1, teasers[1]),
+        item(2, teasers[2]),
+        item(2, teasers[3]),
+    ]
+    res = clean_structure(paragraphs, blocks)
+    assert res.paragraphs == [prose]
+    assert [k for k, _ in res.removed] == ["structure/teaser_list"] * 4
+    # a list of two alone, or two such lists with prose between them, is not enough to tell
+    alone = clean_structure([prose, *teasers[:2]], blocks[:3])
+    assert alone.paragraphs == [prose, *teasers[:2]]
+    apart = [prose, teasers[0], teasers[1], prose, teasers[2], teasers[3]]
+    apart_blocks = [
+        blocks[0],
+        blocks[1],
+        blocks[2],
+        _block("p", 3, prose),
+        item(4, teasers[2]),
+        item(4, teasers[3]),
+    ]
+    assert clean_structure(apart, apart_blocks).paragraphs == apart

@@ -22,6 +22,8 @@ language:
   label ("Earrings: <brand>", fewer than :data:`LABEL_LINK_WORDS` words after the colon).
 * **teaser lists** — a list of :data:`TEASER_LIST_ITEMS` items or more, every one of which links
   to another page of the site: "more on this topic", each item a headline link and its summary.
+  Lists like that one right after another count together: a grid of teasers set as one short
+  list per row (on aeb-dev 2 residue lines fewer, F1 +0.0003; trafilatura-eval unchanged).
 * **after the run of prose** — the article runs from its first to its last paragraph of prose
   (a ``p`` or ``quote`` of :data:`PROSE_WORDS` words or more, little link text). A heading after
   the last one opens a section that is not the article ("Popular on …", "Comments", a newsletter
@@ -116,17 +118,33 @@ def is_prose(block: Block, words: int) -> bool:
 
 
 def teaser_lists(blocks: Sequence[Block]) -> set[int]:
-    """Groups (lists) whose every item links to another page of the site."""
+    """Groups (lists) whose every item links to another page of the site, with
+    :data:`TEASER_LIST_ITEMS` items or more counted over a run of such lists one after the other:
+    a grid of teasers is often set as one short list per row."""
     items: dict[int, list[Block]] = {}
+    order: list[int] = []
     for b in blocks:
         if b.kind == "item":
+            if b.group not in items:
+                order.append(b.group)
             items.setdefault(b.group, []).append(b)
-    return {
-        group
-        for group, members in items.items()
-        if len(members) >= TEASER_LIST_ITEMS
-        and all(m.site_links and m.link_density >= TEASER_LIST_DENSITY for m in members)
+        elif not order or order[-1] != -1:
+            order.append(-1)  # anything else between two lists ends a run
+    linking = {
+        g
+        for g, members in items.items()
+        if all(m.site_links and m.link_density >= TEASER_LIST_DENSITY for m in members)
     }
+    found: set[int] = set()
+    run: list[int] = []
+    for g in [*order, -1]:
+        if g in linking:
+            run.append(g)
+            continue
+        if sum(len(items[r]) for r in run) >= TEASER_LIST_ITEMS:
+            found.update(run)
+        run = []
+    return found
 
 
 def clean_structure(
