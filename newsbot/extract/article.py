@@ -60,26 +60,35 @@ def _pre_clean(tree: HtmlElement, tags: frozenset[str]) -> None:
         delete_element(element)
 
 
-#: Embedded players of the video platforms news sites use, by the host in the iframe's src.
+#: An iframe whose src holds one of these is an embedded video player (the platforms news sites
+#: use; "video" also covers a site's own player pages).
 _VIDEO_PLAYERS = (
-    "youtube.com/embed", "youtube-nocookie.com", "player.vimeo.com", "dailymotion.com/embed",
-    "jwplayer", "jwplatform", "brightcove", "players.brightcove", "vidible", "glomex", "video",
-)  # fmt: skip
-
-
-def _has_video(tree: HtmlElement) -> bool:
-    if next(tree.iter("video"), None) is not None:
-        return True
-    return any(any(p in (f.get("src") or "").lower() for p in _VIDEO_PLAYERS) for f in tree.iter("iframe"))
-
-
+    "youtube",
+    "vimeo",
+    "dailymotion",
+    "jwplayer",
+    "jwplatform",
+    "brightcove",
+    "glomex",
+    "video",
+)
 #: Alt texts longer than this are descriptions written for screen readers, not captions shown.
 IMAGE_TEXT_MAX_WORDS = 30
 
 
-def _image_texts(tree: HtmlElement) -> frozenset[str]:
-    alts = (img.get("alt") or "" for img in tree.iter("img"))
-    return frozenset(normalise(a) for a in alts if 2 <= word_count(a) <= IMAGE_TEXT_MAX_WORDS)
+def _media(tree: HtmlElement) -> tuple[bool, frozenset[str]]:
+    """Does the page play a video, and the normal forms of its images' alt texts: one walk over
+    the tree, before the pre-cleaning deletes the players."""
+    video = False
+    alts: set[str] = set()
+    for el in tree.iter("img", "video", "iframe"):
+        if el.tag == "img":
+            alt = el.get("alt") or ""
+            if 2 <= word_count(alt) <= IMAGE_TEXT_MAX_WORDS:
+                alts.add(normalise(alt))
+        elif el.tag == "video" or any(p in (el.get("src") or "").lower() for p in _VIDEO_PLAYERS):
+            video = True
+    return video, frozenset(alts)
 
 
 def _tidy_all(values: list[str]) -> list[str]:
@@ -135,8 +144,7 @@ def extract_article(
         # without its extensive search), on a copy because trafilatura prunes ``tree`` below.
         published = choose_published([find_date(deepcopy(tree), extensive_search=False) or ""])
     raw_authors = meta.authors
-    has_video = _has_video(tree)  # before the players are deleted below
-    image_texts = _image_texts(tree)
+    has_video, image_texts = _media(tree)
     _pre_clean(tree, PRE_CLEANED - MAY_HOLD_BYLINE)
     if not raw_authors:
         # A byline in the page's markup (trafilatura's author xpaths; it copies the tree itself).
