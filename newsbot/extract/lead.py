@@ -38,17 +38,13 @@ def shown_description(tree: HtmlElement, description: str | None) -> str | None:
         element = node.getparent()
         if element is None or element.tag in _DATA:
             continue  # structured data, not shown
+        shown: str | None = None
         if node.is_tail:
-            # Loose text after an element (an image box, a <br>): the run of text is the lead,
-            # and the element it follows is not where it is shown.
-            element = element.getparent()
+            # Loose text after an element (an image box, a <br>): that run of text is the lead,
+            # shown in the element's parent, not in the element it follows.
+            shown, element = str(node), element.getparent()
             if element is None:
                 continue
-            outer = {element.tag, *(a.tag for a in element.iterancestors())}
-            if "a" in outer or outer & _HEADLINE:
-                return None
-            text = " ".join(str(node).split())
-            return text if len(text) <= MAX_LEAD_GROWTH * len(desc) + 40 else None
         outer = {element.tag, *(a.tag for a in element.iterancestors())}
         if "a" in outer:
             return None  # a teaser linking to another page
@@ -56,9 +52,11 @@ def shown_description(tree: HtmlElement, description: str | None) -> str | None:
             # In the headline's header or a heading: the page's subtitle (dek), which article
             # bodies leave out (aeb-dev's truth does, 9 of 14 times).
             return None
-        while element.tag not in _BLOCKS and element.getparent() is not None:
-            element = element.getparent()
-        text = " ".join(element.text_content().split())
+        if shown is None:
+            while element.tag not in _BLOCKS and element.getparent() is not None:
+                element = element.getparent()
+            shown = element.text_content()
+        text = " ".join(shown.split())
         return text if len(text) <= MAX_LEAD_GROWTH * len(desc) + 40 else None
     return None
 
