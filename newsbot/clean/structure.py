@@ -122,28 +122,25 @@ def teaser_lists(blocks: Sequence[Block]) -> set[int]:
     :data:`TEASER_LIST_ITEMS` items or more counted over a run of such lists one after the other:
     a grid of teasers is often set as one short list per row."""
     items: dict[int, list[Block]] = {}
-    order: list[int] = []
     for b in blocks:
         if b.kind == "item":
-            if b.group not in items:
-                order.append(b.group)
             items.setdefault(b.group, []).append(b)
-        elif not order or order[-1] != -1:
-            order.append(-1)  # anything else between two lists ends a run
     linking = {
         g
         for g, members in items.items()
         if all(m.site_links and m.link_density >= TEASER_LIST_DENSITY for m in members)
     }
     found: set[int] = set()
-    run: list[int] = []
-    for g in [*order, -1]:
-        if g in linking:
-            run.append(g)
-            continue
-        if sum(len(items[r]) for r in run) >= TEASER_LIST_ITEMS:
-            found.update(run)
-        run = []
+    run: set[int] = set()
+    count = 0
+    for b in [*blocks, None]:
+        if b is not None and b.kind == "item" and b.group in linking:
+            run.add(b.group)
+            count += 1
+        else:  # anything else ends a run of teaser lists
+            if count >= TEASER_LIST_ITEMS:
+                found |= run
+            run, count = set(), 0
     return found
 
 
