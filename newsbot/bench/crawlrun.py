@@ -108,12 +108,12 @@ class CrawlRun:
             return
         self._pages.append(page)
         index = len(self._pages) - 1
-        taught = page_stages.lesson(page)
-        if taught is None:
+        key = page_stages.learning_key(page)
+        if page.learn is None or key is None:
             page.learn = page.facts = None
             self._settled(index)
             return
-        self.learner.observe(source, taught[0], taught[1], page.facts)
+        self.learner.observe(source, page.learn, key, page.facts)
         if self.learner.documents(source) < self.warmup_docs:
             self._held.setdefault(source, []).append(index)
             return

@@ -24,7 +24,7 @@ from newsbot.process.build import build_plan
 from newsbot.process.page import Page
 from newsbot.process.plan import TEMPLATES, Plan, process_page, stage_name
 from newsbot.process.pool import WorkerTimeout, get_runner
-from newsbot.process.stages import apply_templates, lesson
+from newsbot.process.stages import apply_templates, learning_key
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,9 @@ class PagePipeline:
         if fetched:
             self.stats.inc_value("newsbot/extract/ok")
             self._write_article(a, page)
-        taught = lesson(page)
-        if self.templates is not None and taught is not None:
-            res = await self.templates.settle(source, taught[0], taught[1], page.facts)
+        key = learning_key(page)
+        if self.templates is not None and page.learn is not None and key is not None:
+            res = await self.templates.settle(source, page.learn, key, page.facts)
             if res != page.templates:
                 # The source's templates moved since the snapshot was taken (this page's own
                 # evidence, or pages learned meanwhile): the stages after them run again.

@@ -82,9 +82,9 @@ def templates(page: Page, plan: Plan) -> None:
     apply_templates(page, page.snapshot.strip(page.paragraphs, page.facts))
 
 
-def lesson(page: Page) -> tuple[list[str], str] | None:
-    """What a processed page teaches template learning: its paragraphs before stripping and the
-    key it is counted once under, or None.
+def learning_key(page: Page) -> str | None:
+    """The key a processed page is counted once under by template learning (which learns from
+    ``page.learn``, its paragraphs before stripping), or None when it teaches nothing.
 
     Only articles teach: a front page or a listing repeats the standfirsts of the articles it
     lists, which would make each standfirst look like a line the source repeats. A document is
@@ -93,7 +93,7 @@ def lesson(page: Page) -> tuple[list[str], str] | None:
     stored body is the same)."""
     if page.learn is None or page.quality is not None:
         return None
-    return page.learn, "\n".join(page.learn)
+    return "\n".join(page.learn)
 
 
 def apply_templates(page: Page, res: object) -> None:
