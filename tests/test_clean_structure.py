@@ -173,6 +173,13 @@ def test_short_lines_that_are_not_links_are_not_a_listing() -> None:
     assert assess(RECIPE) == "not_article:listing"
 
 
+def test_lines_linking_to_other_sites_are_not_a_listing() -> None:
+    # show notes or a reading list: every line a link, but none into the page's own site
+    elsewhere = [_block("item", 0, t, link_chars=len(t)) for t in RECIPE]
+    assert link_share(elsewhere) == 0.0
+    assert assess(RECIPE, link_share=link_share(elsewhere)) != "not_article:listing"
+
+
 # --- real pages ------------------------------------------------------------------------------------
 
 

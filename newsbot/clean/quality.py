@@ -102,9 +102,10 @@ def assess(
 ) -> str | None:
     """``None`` for an article, else a reject reason code (see the module docstring).
 
-    ``link_share`` is the share of the body's lines that are mostly link text, when extraction
-    knew the page's links (:func:`newsbot.clean.structure.link_share`): a page of short lines that
-    are not links (a recipe, a table of facts, a poem) is not a listing. ``has_video``: the page
+    ``link_share`` is the share of the body's lines that are mostly links to the site's own
+    pages, when extraction knew the page's links (:func:`newsbot.clean.structure.link_share`): a
+    page of short lines that are not such links (a recipe, a table of facts, a poem, show notes
+    linking elsewhere) is not a listing. ``has_video``: the page
     plays a video, so short text beside it is a caption even where the markup says article."""
     cfg = config or QualityConfig()
     text = "\n".join(paragraphs)

@@ -195,10 +195,12 @@ def clean_structure(
 
 
 def link_share(blocks: Sequence[Block]) -> float | None:
-    """Share of ``blocks`` that are mostly link text; None without blocks (links unknown)."""
+    """Share of ``blocks`` that are mostly link text to other pages of the page's own site; None
+    without blocks (links unknown). A listing points into its own site: lines that link elsewhere
+    are show notes, a reading list or sources, which an article can carry."""
     if not blocks:
         return None
-    return sum(1 for b in blocks if b.link_density >= LINK_LINE_DENSITY) / len(blocks)
+    return sum(1 for b in blocks if b.site_links and b.link_density >= LINK_LINE_DENSITY) / len(blocks)
 
 
 def too_little(paragraphs: Sequence[str]) -> bool:
