@@ -155,11 +155,12 @@ def extract_article(
         authors = clean_authors(list(hints["authors"]), site_names)
     _pre_clean(tree, PRE_CLEANED & MAY_HOLD_BYLINE)
     # trafilatura prunes the tree it is given: everything above reads it first.
-    expected = expected_chars(meta.body_chars, _p_chars(tree), _text_chars(tree))
+    p_chars = _p_chars(tree)
+    expected = expected_chars(meta.body_chars, p_chars, _text_chars(tree))
     # The standfirst shown above the body (newsbot.extract.lead), found before trafilatura prunes
     # the tree, goes first when the body lacks it.
     lead = shown_description(tree, meta.description)
-    body = extract_body(tree, html, url, expected, recall=recall, ld_body=meta.ld_body)
+    body = extract_body(tree, html, url, expected, recall=recall, ld_body=meta.ld_body, p_chars=p_chars)
     if lead and missing_lead(lead, body.paragraphs):
         body.paragraphs.insert(0, lead)
         body.blocks.insert(0, Block("p", -1, len(lead)))

@@ -20,6 +20,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
 
+from newsbot.extract.continuation import P_TEXT_RATIO, Continuation, continuation
 from newsbot.extract.links import LinkFacts, link_index, text_key
 from newsbot.extract.parse import parse_html
 from newsbot.extract.result import Block
@@ -176,12 +177,15 @@ def extract_body(
     expected_chars: int = 0,
     recall: bool = False,
     ld_body: str | None = None,
+    p_chars: int = 0,
 ) -> Body:
     """Body paragraphs and blocks of a parsed page; ``tree`` is pruned in the process.
 
     ``expected_chars`` is what the page suggests its body holds; ``recall`` uses trafilatura's
     ``favor_recall`` (the retry when cleaning left too little); ``ld_body`` is the page's JSON-LD
-    ``articleBody``, used when the markup gives much less (:data:`LD_BODY_SHARE`)."""
+    ``articleBody``, used when the markup gives much less (:data:`LD_BODY_SHARE`); ``p_chars`` is
+    the text of the page's ``<p>`` elements: much more than the body, and the chunks of an article
+    set in several are looked for (:mod:`newsbot.extract.continuation`)."""
     options = RECALL_OPTIONS if recall else TRAFILATURA_OPTIONS
     links = link_index(tree, url)
     body = _extract(tree, url, True, options, links)
@@ -192,6 +196,10 @@ def extract_body(
             if full.chars > body.chars:
                 full.path = "full"
                 body = full
+    if body.paragraphs and p_chars > P_TEXT_RATIO * body.chars:
+        fresh = parse_html(html)
+        if fresh is not None:
+            _add_chunks(body, continuation(fresh, body.paragraphs), links)
     if ld_body:
         ld_key = text_key(ld_body)
         if body.chars < LD_BODY_SHARE * len(ld_key) or (
@@ -202,6 +210,32 @@ def extract_body(
             if structured.chars >= body.chars:
                 return structured
     return body
+
+
+def _add_chunks(body: Body, found: Continuation, links: Mapping[str, LinkFacts]) -> None:
+    """The paragraphs of the article's other chunks, before and after the body, one group each."""
+    if not found:
+        return
+    first = min((b.group for b in body.blocks), default=0)
+    last = max((b.group for b in body.blocks), default=0)
+
+    def blocks(texts: list[str], start: int) -> list[Block]:
+        out = []
+        for i, text in enumerate(texts):
+            key = text_key(text)
+            facts = links.get(key)
+            if facts is None:
+                out.append(Block("p", start + i, len(key)))
+            else:
+                link_chars = min(len(key), facts.link_chars)
+                out.append(Block("p", start + i, len(key), link_chars, facts.links, facts.site_links))
+        return out
+
+    body.paragraphs[:0] = found.before
+    body.blocks[:0] = blocks(found.before, first - len(found.before))
+    body.paragraphs.extend(found.after)
+    body.blocks.extend(blocks(found.after, last + 1))
+    body.path += "+chunks"
 
 
 def structured_body(article_body: str) -> Body:
