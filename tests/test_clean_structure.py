@@ -314,3 +314,20 @@ def test_a_grid_of_teasers_set_as_one_short_list_per_row_is_a_teaser_list() -> N
         item(4, teasers[3]),
     ]
     assert clean_structure(apart, apart_blocks).paragraphs == apart
+
+
+def test_the_recall_retry_asks_what_the_quality_verdict_asks_of_the_page() -> None:
+    from newsbot.clean.quality import QualityConfig
+    from newsbot.clean.structure import too_little
+    from newsbot.extract.result import ExtractedArticle
+
+    brief = [" ".join(" ".join(BODY).split()[:30])]  # a 30-word local news brief
+    assert len(brief[0].split()) == 30
+    article = ExtractedArticle(is_article_markup=True)
+    # a declared article needs 25 words: no second extraction for a brief that passes
+    assert not too_little(brief, article)
+    # the run's own settings decide, not the defaults
+    assert too_little(brief, article, QualityConfig(min_article_words=40))
+    # a page that does not declare an article, or plays a video, needs 50
+    assert too_little(brief, ExtractedArticle())
+    assert too_little(brief, ExtractedArticle(is_article_markup=True, has_video=True))

@@ -41,10 +41,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from newsbot.clean.text import normalise, word_count
 from newsbot.extract.links import text_key
 from newsbot.extract.result import Block, ExtractedArticle
+
+if TYPE_CHECKING:
+    from newsbot.clean.quality import QualityConfig
 
 logger = logging.getLogger(__name__)
 
@@ -203,25 +207,34 @@ def link_share(blocks: Sequence[Block]) -> float | None:
     return sum(1 for b in blocks if b.site_links and b.link_density >= LINK_LINE_DENSITY) / len(blocks)
 
 
-def too_little(paragraphs: Sequence[str]) -> bool:
-    """Fewer words than the quality verdict's minimum: worth a second, recall-mode extraction."""
+def too_little(
+    paragraphs: Sequence[str], article: ExtractedArticle, quality: QualityConfig | None = None
+) -> bool:
+    """Fewer words than the quality verdict would ask of this page (``min_article_words`` for a
+    page whose markup declares an article and that plays no video, else ``min_words``): worth a
+    second, recall-mode extraction."""
     from newsbot.clean.quality import QualityConfig, effective_words
 
-    return effective_words("\n".join(paragraphs)) < QualityConfig().min_words
+    cfg = quality or QualityConfig()
+    floor = cfg.min_article_words if article.is_article_markup and not article.has_video else cfg.min_words
+    return effective_words("\n".join(paragraphs)) < floor
 
 
-def extract_structured(html: str, url: str, hints: dict | None) -> tuple[ExtractedArticle, StructureResult]:
+def extract_structured(
+    html: str, url: str, hints: dict | None, quality: QualityConfig | None = None
+) -> tuple[ExtractedArticle, StructureResult]:
     """Extraction, then :func:`clean_structure`; the article's paragraphs and blocks are what it
-    kept. When that leaves too little text (:func:`too_little`), the page is extracted again in
-    recall mode and the second result kept if it leaves more words: a real article must not be
-    rejected because a fast, balanced pass kept only a notice. ``article.extraction_path`` says
-    which pass the body is from (``fast``, ``full`` or ``recall``)."""
+    kept. When that leaves too little text (:func:`too_little`, with the run's ``quality``
+    settings), the page is extracted again in recall mode and the second result kept if it leaves
+    more words: a real article must not be rejected because a fast, balanced pass kept only a
+    notice. ``article.extraction_path`` says which pass the body is from (``fast``, ``full``,
+    ``recall``, ``ld``, and ``+chunks`` when the article's other chunks were added)."""
     from newsbot.clean.quality import effective_words
     from newsbot.extract.result import extract_page
 
     art = extract_page(html, url, hints)
     res = clean_structure(art.paragraphs, art.blocks, art.site_name, art.image_texts)
-    if too_little(res.paragraphs):
+    if too_little(res.paragraphs, art, quality):
         again = extract_page(html, url, hints, recall=True)
         retried = clean_structure(again.paragraphs, again.blocks, again.site_name, again.image_texts)
         better = effective_words("\n".join(retried.paragraphs)) > effective_words("\n".join(res.paragraphs))

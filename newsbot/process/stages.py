@@ -33,7 +33,7 @@ def extract(page: Page, plan: Plan) -> None:
         html = decode_html(html, page.content_type)[1]
     # the structure stage runs with extraction: it needs the page's block facts, which only
     # extraction has, and a too-short result is extracted again in recall mode
-    art, structure = extract_structured(html, page.url, page.hints)
+    art, structure = extract_structured(html, page.url, page.hints, plan.quality)
     page.removed.extend(structure.removed)
     page.html = None
     page.article = art
