@@ -11,6 +11,7 @@ from newsbot.extract.article import extract_article
 from newsbot.extract.body import extract_body
 
 ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
 PAGES = sorted((ROOT / "tests" / "corpora" / "cleaning").glob("*.html")) + sorted(
     (ROOT / "newsbot" / "demo" / "site").rglob("*.html")
 )
@@ -148,3 +149,45 @@ def test_a_subtitle_in_the_headline_header_is_not_added() -> None:
 def test_a_page_that_plays_a_video_is_known_as_one(player: str, plays: bool) -> None:
     html = f"<html><body><article><h1>Strike aftermath</h1>{player}{_STORY}</article></body></html>"
     assert extract_article(html, "https://n.example/video/a").has_video is plays
+
+
+JETPACK_POST = """<html lang="de"><head><title>Neue Brücke über die Oder</title></head><body><article>
+<h1>Neue Brücke über die Oder</h1><div class="entry-content">
+<p>Die neue Brücke zwischen den beiden Ufern der Oder ist am Samstag nach drei Jahren Bauzeit für den
+Verkehr freigegeben worden, zwei Monate später als zunächst geplant.</p>
+<p>Nach Angaben der Stadtverwaltung sollen täglich rund zwölftausend Fahrzeuge die Brücke nutzen, die
+bisher einen Umweg von gut zwanzig Kilometern über die Autobahn fahren mussten.</p>
+<p>Für Fußgänger und Radfahrer gibt es auf beiden Seiten einen eigenen Weg, der durch ein Geländer
+von der Fahrbahn getrennt ist und auch nachts beleuchtet wird.</p>
+<div class="sharedaddy sd-sharing-enabled"><div class="robots-nocontent sd-block sd-social">
+<h3 class="sd-title">Teilen mit:</h3><div class="sd-content"><ul><li><a href="?share=facebook">
+<span>Facebook</span></a></li><li><a href="?share=email"><span>E-Mail</span></a></li></ul></div></div></div>
+<div class="sharedaddy sd-block sd-like jetpack-likes-widget-wrapper"><h3 class="sd-title">Gefällt mir:</h3>
+<div class="likes-widget-placeholder post-likes-widget-placeholder"><span class="button">
+<span>Gefällt mir</span></span> <span class="loading">Wird geladen …</span></div></div>
+<div id="jp-relatedposts" class="jp-relatedposts"><h3 class="jp-relatedposts-headline">
+<em>Ähnliche Beiträge</em></h3></div>
+</div></article></body></html>"""
+
+
+def test_the_sharing_likes_and_related_boxes_of_wordpress_are_not_body() -> None:
+    # the boxes go, the post they sit in stays
+    art = extract_article(JETPACK_POST, "https://blog.example.de/2026/11/bruecke/")
+    body = "\n".join(art.paragraphs)
+    assert "zwölftausend Fahrzeuge" in body and "nachts beleuchtet" in body
+    for label in ("Teilen mit", "Gefällt mir", "Wird geladen", "Ähnliche Beiträge", "Facebook"):
+        assert label not in body, label
+
+
+@pytest.mark.skipif(
+    not (SHARED / "trafilatura-eval").is_dir(), reason="../shared/trafilatura-eval not present"
+)
+def test_a_photo_post_keeps_its_text_without_the_sharing_box() -> None:
+    """A WordPress photo post (trafilatura-eval): with the Jetpack box in the tree, trafilatura
+    returned the post as one line that ended in the box's "Teilen mit:" and "Wird geladen"."""
+    from newsbot.bench.evalpages import load_eval
+
+    page = next(p for p in load_eval(SHARED / "trafilatura-eval") if "swap-stop.org.shuji" in p.file)
+    body = " ".join(" ".join(extract_article(page.html, page.url).paragraphs).split())
+    assert [s for s in page.with_ if s not in body] == []
+    assert "Teilen mit:" not in body and "Wird geladen" not in body

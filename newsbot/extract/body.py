@@ -45,6 +45,14 @@ CAPTION_XPATHS = [
     f" and not({_class_token('drop')})][string-length(normalize-space(.)) < 400]",
 ]
 
+#: The sharing, likes and related-posts boxes of WordPress's Jetpack plugin, which WordPress.com
+#: and many self-hosted blogs and newsrooms print under every post, in the site's language
+#: ("Teilen mit:", "Gefällt mir:", "%d Bloggern gefällt das:", "Wird geladen …"): trafilatura keeps
+#: their headings and labels as body lines.
+WIDGET_XPATHS = [
+    "//*[@id='jp-post-flair' or @id='jp-relatedposts' or contains(concat(' ', normalize-space(@class), ' '), "
+    "' sharedaddy ') or contains(concat(' ', normalize-space(@class), ' '), ' jp-relatedposts ')]",
+]
 
 #: Options passed to trafilatura. ``deduplicate`` stays off: its cache is process-wide, so a
 #: record would depend on the pages that came before it; duplicated text is removed per document
@@ -61,7 +69,7 @@ TRAFILATURA_OPTIONS: dict[str, Any] = {
     "deduplicate": False,
     "with_metadata": False,
     "favor_precision": False,
-    "prune_xpath": CAPTION_XPATHS,
+    "prune_xpath": CAPTION_XPATHS + WIDGET_XPATHS,
 }
 #: The second try when cleaning left too little of a page (:func:`newsbot.clean.stages`).
 RECALL_OPTIONS: dict[str, Any] = {**TRAFILATURA_OPTIONS, "favor_precision": False, "favor_recall": True}
