@@ -9,7 +9,9 @@ holds the article.
 
 from __future__ import annotations
 
+import gzip
 import json
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +135,16 @@ def test_a_lead_set_as_loose_text_after_the_photo_box_is_kept() -> None:
     score = SnippetScore()
     score.add(page, "\n".join(art.paragraphs))
     assert score.with_missing == 0
+
+
+def test_the_eval_pages_are_decoded_as_a_crawl_decodes_them(tmp_path: Path) -> None:
+    """A page stored in its own charset (windows-1252 here) reads as text, not as U+FFFD: the
+    benchmark scores what a crawl of the page would store."""
+    page_html = "<html><head><meta charset='windows-1252'></head><body><p>Die Brücke über die Straße</p>"
+    (tmp_path / "html").mkdir()
+    (tmp_path / "html" / "p.html.gz").write_bytes(gzip.compress(page_html.encode("cp1252")))
+    (tmp_path / "evaldata.json").write_text(
+        json.dumps({"https://x.example/p": {"file": "p.html", "with": ["Brücke über"], "without": []}})
+    )
+    (page,) = load_eval(tmp_path)
+    assert "Die Brücke über die Straße" in page.html and "\ufffd" not in page.html

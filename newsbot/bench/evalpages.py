@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsbot.bench.aeb import _TOKEN, shingles
+from newsbot.extract.decode import decode_html
 
 #: A truth paragraph of fewer words is a label or a subheading, not prose that can be "lost".
 PROSE_WORDS = 10
@@ -56,7 +57,9 @@ def load_eval(directory: Path) -> list[EvalPage]:
         raw = path.read_bytes()
         if raw[:2] == b"\x1f\x8b":
             raw = gzip.decompress(raw)
-        html = raw.decode("utf-8", "replace")
+        # decoded as a crawl decodes the response (BOM, meta charset, detection): 23 pages are
+        # not UTF-8, and read as UTF-8 their umlauts became U+FFFD for newsbot and trafilatura alike
+        html = decode_html(raw)[1]
         pages.append(EvalPage(item["file"], url, html, tuple(item["with"]), tuple(item["without"])))
     return pages
 
