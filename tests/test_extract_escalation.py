@@ -148,3 +148,18 @@ def test_the_eval_pages_are_decoded_as_a_crawl_decodes_them(tmp_path: Path) -> N
     )
     (page,) = load_eval(tmp_path)
     assert "Die Brücke über die Straße" in page.html and "\ufffd" not in page.html
+
+
+@pytest.mark.skipif(
+    not (SHARED / "trafilatura-eval").is_dir(), reason="../shared/trafilatura-eval not present"
+)
+def test_the_full_pass_is_not_narrowed_by_the_caption_prune() -> None:
+    """A news page whose fast pass keeps only the standfirst: the full pass finds the article's
+    text, which it lost when the caption prune had changed its choice among candidates."""
+    page = next(
+        p for p in load_eval(SHARED / "trafilatura-eval") if p.file.startswith("badische-zeitung.de-Wohnungs")
+    )
+    art = extract_article(page.html, page.url)
+    body = " ".join(" ".join(art.paragraphs).split())
+    assert art.extraction_path.startswith("full")
+    assert [s for s in page.with_ if s not in body] == []

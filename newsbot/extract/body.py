@@ -200,7 +200,10 @@ def extract_body(
     if suspect(body.chars, expected_chars):
         fresh = parse_html(html)
         if fresh is not None:
-            full = _extract(fresh, url, False, options, links)
+            # Without the caption prune: with it, the full pass's comparison with trafilatura's
+            # fallback extractors kept a shorter candidate that lacked the body's text (five
+            # trafilatura-eval pages, nine required snippets); the clean stages remove captions.
+            full = _extract(fresh, url, False, {**options, "prune_xpath": WIDGET_XPATHS}, links)
             if full.chars > body.chars:
                 full.path = "full"
                 body = full
