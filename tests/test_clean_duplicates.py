@@ -122,3 +122,39 @@ def test_a_block_rendered_twice_still_goes_once() -> None:
     ]
     res = remove_duplicates(["Headline text", *block, "Related coverage", *block])
     assert res.paragraphs == ["Headline text", *block, "Related coverage"]
+
+
+def test_the_headline_the_page_shows_is_dropped_when_the_title_is_another() -> None:
+    # og:title is a social headline; the page's <h1>, which the body repeats, says it otherwise
+    body = [
+        "Ceasefire holds on its first night, residents say",
+        "Residents of the southern districts said the night passed without shelling for the first "
+        "time in weeks, although drones were heard over the river towards morning.",
+    ]
+    res = remove_duplicates(body, title="Truce brings first quiet night in weeks", headline=body[0])
+    assert res.paragraphs == body[1:]
+    assert res.removed == [("title", body[0])]
+    # without the shown headline, the line is text like any other
+    assert remove_duplicates(body, title="Truce brings first quiet night in weeks").paragraphs == body
+
+
+def test_extraction_names_the_shown_headline_only_when_it_differs_from_the_title() -> None:
+    from newsbot.extract import extract_article
+
+    story = "".join(
+        f"<p>Paragraph {i} of the story about the quiet night in the southern districts, "
+        "told by residents who stayed through the weeks of shelling.</p>"
+        for i in range(4)
+    )
+    page = (
+        '<html><head><meta property="og:title" content="Truce brings first quiet night in weeks">'
+        "<title>Ceasefire holds - Example</title></head><body><article>"
+        f"<h1>Ceasefire holds on its first night, residents say</h1>{story}</article></body></html>"
+    )
+    art = extract_article(page, "https://news.example/2026/11/truce")
+    assert art.title == "Truce brings first quiet night in weeks"
+    assert art.headline == "Ceasefire holds on its first night, residents say"
+    same = page.replace(
+        "Truce brings first quiet night in weeks", "Ceasefire holds on its first night, residents say"
+    )
+    assert extract_article(same, "https://news.example/2026/11/truce").headline is None

@@ -146,8 +146,11 @@ def remove_duplicates(
     *,
     title: str | None = None,
     description: str | None = None,
+    headline: str | None = None,
 ) -> DuplicateResult:
-    """Keep the first occurrence of each paragraph; drop the headline repeated in the body.
+    """Keep the first occurrence of each paragraph; drop the headline repeated in the body: the
+    record's ``title`` or the ``headline`` the page shows when that differs (a social title in
+    og:title, the shown one in ``<h1>``).
 
     ``description`` (the standfirst) is kept once if the body repeats it; it is never dropped for
     being contained in another paragraph, since the gold standard of every news page keeps it.
@@ -157,7 +160,7 @@ def remove_duplicates(
     seen: set[str] = set()
     # Candidates for near-duplicate checks, by number signature (cheap filter before edit distance).
     by_numbers: dict[tuple[str, ...], list[str]] = {}
-    title_norm = normalise(title) if title else None
+    titles = tuple(normalise(t) for t in (title, headline) if t)
     desc_norm = strip_quotes(normalise(description)) if description else None
     norms = [normalise(p) for p in paragraphs]
     earlier = ""
@@ -171,9 +174,7 @@ def remove_duplicates(
     # First pass: what each paragraph is a repeat of (None for first occurrences).
     kinds: list[str | None] = []
     for para, norm in zip(paragraphs, norms, strict=True):
-        kind = _classify(
-            para, norm, title_norm, desc_norm, seen, by_numbers, earlier, containers, search_blocks
-        )
+        kind = _classify(para, norm, titles, desc_norm, seen, by_numbers, earlier, containers, search_blocks)
         kinds.append(kind)
         if kind is None and norm:
             seen.add(norm)
@@ -206,7 +207,7 @@ _REPEATS = frozenset({"exact", "near", "block"})
 def _classify(
     para: str,
     norm: str,
-    title_norm: str | None,
+    titles: tuple[str, ...],
     desc_norm: str | None,
     seen: set[str],
     by_numbers: dict[tuple[str, ...], list[str]],
@@ -216,7 +217,7 @@ def _classify(
 ) -> str | None:
     if not norm:
         return None
-    if title_norm and (norm == title_norm or _near(norm, title_norm)):
+    if any(norm == t or _near(norm, t) for t in titles):
         return "title"
     if norm in seen:
         return "exact"

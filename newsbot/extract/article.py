@@ -169,6 +169,7 @@ def extract_article(
     # (Markup in metadata strings was decoded where they were read, in read_metadata.)
     return ExtractedArticle(
         title=tidy_text(title),
+        headline=tidy_text(meta.h1) if meta.h1 and meta.h1 != title else None,
         paragraphs=_tidy_all(body.paragraphs),
         authors=_tidy_all(authors),
         published_at=published,

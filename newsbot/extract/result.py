@@ -49,6 +49,9 @@ class Block:
 @dataclass
 class ExtractedArticle:
     title: str | None = None
+    #: the headline the page shows (its first ``<h1>``), when it differs from ``title`` (chosen
+    #: from og:title, JSON-LD and ``<title>``): the body may repeat either
+    headline: str | None = None
     paragraphs: list[str] = field(default_factory=list)
     authors: list[str] = field(default_factory=list)
     published_at: datetime | None = None

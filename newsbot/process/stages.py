@@ -49,7 +49,10 @@ def duplicates(page: Page, plan: Plan) -> None:
     """Repeated paragraphs and blocks, the headline in the body, pull quotes."""
     if not page.paragraphs:
         return
-    res = remove_duplicates(page.paragraphs, title=page.title, description=page.description)
+    headline = page.article.headline if page.article else None
+    res = remove_duplicates(
+        page.paragraphs, title=page.title, description=page.description, headline=headline
+    )
     if res.removed:
         page.paragraphs = res.paragraphs
         page.removed.extend((f"duplicates/{kind}", text) for kind, text in res.removed)
