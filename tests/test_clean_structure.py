@@ -331,3 +331,26 @@ def test_the_recall_retry_asks_what_the_quality_verdict_asks_of_the_page() -> No
     # a page that does not declare an article, or plays a video, needs 50
     assert too_little(brief, ExtractedArticle())
     assert too_little(brief, ExtractedArticle(is_article_markup=True, has_video=True))
+
+
+def test_a_read_more_card_set_between_paragraphs_as_one_link_is_a_teaser() -> None:
+    # <a><span>label</span><span>headline</span></a> between two <p>s: no block element holds
+    # the link, but the body line trafilatura makes of it is all link text to the site
+    story = [
+        f"<p>Paragraph {i}: residents of the river districts described a night of shelling that "
+        "damaged two schools, a clinic and the bridge the buses use to reach the centre.</p>"
+        for i in range(6)
+    ]
+    card = (
+        '<a class="read-more-card" href="/world/2026/11/talks-resume"><span class="label">Also on '
+        'example.org</span> <span class="title">Talks on a local truce resume in the capital after a '
+        "week of silence</span></a>"
+    )
+    html = (
+        "<html><head><title>Night of shelling</title></head><body><article><h1>Night of shelling</h1>"
+        f"{''.join(story[:3])}{card}{''.join(story[3:])}</article></body></html>"
+    )
+    art, res = extract_structured(html, "https://example.org/world/2026/11/night-of-shelling", None)
+    assert not [p for p in art.paragraphs if "Talks on a local truce" in p]
+    assert [k for k, t in res.removed if "Talks on a local truce" in t] == ["structure/teaser"]
+    assert sum(p.startswith("Paragraph") for p in art.paragraphs) == 6

@@ -41,6 +41,21 @@ def site_of(host: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def _to_site(href: str | None, url: str | None, site: str, page_path: str) -> bool:
+    """Does ``href`` lead to another page of the site (``site``, the page at ``page_path``)?"""
+    href = (href or "").strip()
+    if not href or href.startswith(("#", "javascript:", "mailto:")):
+        return False
+    try:
+        target = urlsplit(urljoin(url or "", href)) if url else urlsplit(href)
+    except ValueError:  # "http://[not-an-address]/": no site to compare
+        return False
+    if not target.netloc or site_of(target.netloc) != site:
+        return False
+    path = target.path.rstrip("/")
+    return bool(path) and path != page_path
+
+
 def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
     """Facts of every block-level element of ``tree`` that holds a link, by :func:`text_key`."""
     page = urlsplit(url or "")
@@ -60,16 +75,16 @@ def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
                 continue
             links += 1
             link_chars += chars
-            href = (a.get("href") or "").strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:")):
-                continue
-            try:
-                target = urlsplit(urljoin(url or "", href)) if url else urlsplit(href)
-            except ValueError:  # "http://[not-an-address]/": no site to compare
-                continue
-            if target.netloc and site_of(target.netloc) == site:
-                path = target.path.rstrip("/")
-                if path and path != page_path:
-                    site_links += 1
+            site_links += _to_site(a.get("href"), url, site, page_path)
         index[key] = LinkFacts(min(link_chars, len(key)), links, site_links)
+    # A link that holds the block itself (a "read more" card: <a><span>Also on ...</span><span>
+    # headline</span></a>, set between the paragraphs) is in no block element: trafilatura still
+    # makes a body line of its text, which is all link.
+    for a in tree.iter("a"):
+        if not len(a):  # a link of plain text sits inside a block element, indexed above
+            continue
+        key = text_key(a.text_content())
+        if not key or len(key) > MAX_KEY_CHARS or key in index:
+            continue
+        index[key] = LinkFacts(len(key), 1, int(_to_site(a.get("href"), url, site, page_path)))
     return index
