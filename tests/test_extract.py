@@ -191,3 +191,28 @@ def test_a_photo_post_keeps_its_text_without_the_sharing_box() -> None:
     body = " ".join(" ".join(extract_article(page.html, page.url).paragraphs).split())
     assert [s for s in page.with_ if s not in body] == []
     assert "Teilen mit:" not in body and "Wird geladen" not in body
+
+
+def test_a_hover_card_inside_a_sentence_is_not_read_into_it() -> None:
+    card = (
+        '<span class="person"><a href="/people/amina-yusuf">Amina Yusuf</a><span class="person-card">'
+        '<span><img src="/img/yusuf.jpg" alt=""><a class="name" href="/people/amina-yusuf">Amina Yusuf</a>'
+        '<a href="/world/2026/11/yusuf-visits-camps">Yusuf visits the camps on the western border</a> '
+        '<a href="/world/2026/10/yusuf-budget">Aid budget passes after a long night</a></span></span></span>'
+    )
+    sentence = (
+        f"<p>The delegation led by {card} arrived in the border town on Tuesday and met the families "
+        "who have lived in the school buildings since the summer.</p>"
+    )
+    rest = "".join(
+        f"<p>Paragraph {i}: the families said the water trucks come twice a week and the clinic has "
+        "run out of insulin, and asked the delegation for a date for the return.</p>"
+        for i in range(4)
+    )
+    head = "<html><head><title>Delegation visits</title></head>"
+    html = f"{head}<body><article>{sentence}{rest}</article></body></html>"
+    body = "\n".join(extract_article(html, "https://news.example/world/2026/11/delegation").paragraphs)
+    assert (
+        "The delegation led by Amina Yusuf arrived in the border town on Tuesday and met the families" in body
+    )
+    assert "camps on the western border" not in body and "Aid budget" not in body

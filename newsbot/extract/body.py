@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml.etree import _Element
+from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.xml import xmltotxt
@@ -160,9 +160,22 @@ def body_blocks(body: _Element | None, links: Mapping[str, LinkFacts] | None = N
     return out
 
 
+#: A hover card inside a sentence (a person's photo, name and latest stories, shown on mouse-over):
+#: an inline element with an image and two links or more, the innermost such. trafilatura reads
+#: its text into the paragraph ("Rep. Ilhan OmarIlhan OmarHillicon Valley: ..."); its own prune
+#: drops the rest of the sentence with it, so it is dropped here, keeping the text after it.
+HOVER_CARD = XPath("//p//span[.//img and count(.//a) >= 2][not(.//span[.//img and count(.//a) >= 2])]")
+
+
+def drop_hover_cards(tree: HtmlElement) -> None:
+    for card in HOVER_CARD(tree):
+        card.drop_tree()
+
+
 def _extract(
     tree: HtmlElement, url: str | None, fast: bool, options: dict[str, Any], links: Mapping[str, LinkFacts]
 ) -> Body:
+    drop_hover_cards(tree)
     doc = bare_extraction(tree, url=url, fast=fast, **options)
     return body_blocks(doc.body if doc is not None else None, links)
 
