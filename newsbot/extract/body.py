@@ -129,6 +129,13 @@ def _units(child: _Element) -> list[tuple[str, _Element]]:
     return [(kind, child)]
 
 
+def _block(kind: str, group: int, key: str, facts: LinkFacts | None) -> Block:
+    """The block of a body paragraph whose :func:`text_key` is ``key``, with its link facts."""
+    if facts is None:
+        return Block(kind, group, len(key))
+    return Block(kind, group, len(key), min(len(key), facts.link_chars), facts.links, facts.site_links)
+
+
 def body_blocks(body: _Element | None, links: Mapping[str, LinkFacts] | None = None) -> Body:
     """Paragraphs of trafilatura's body tree, one :class:`Block` each; ``links`` is the page's
     :func:`~newsbot.extract.links.link_index`."""
@@ -150,13 +157,8 @@ def body_blocks(body: _Element | None, links: Mapping[str, LinkFacts] | None = N
             whole = links.get(text_key(text)) if len(lines) > 1 else None
             for line in lines:
                 key = text_key(line[2:] if kind == "item" and line.startswith("- ") else line)
-                facts = links.get(key) or whole
                 out.paragraphs.append(line)
-                if facts is None:
-                    out.blocks.append(Block(kind, group, len(key)))
-                else:
-                    link_chars = min(len(key), facts.link_chars)
-                    out.blocks.append(Block(kind, group, len(key), link_chars, facts.links, facts.site_links))
+                out.blocks.append(_block(kind, group, key, links.get(key) or whole))
     return out
 
 
@@ -244,16 +246,8 @@ def _add_chunks(body: Body, found: Continuation, links: Mapping[str, LinkFacts])
     last = max((b.group for b in body.blocks), default=0)
 
     def blocks(texts: list[str], start: int) -> list[Block]:
-        out = []
-        for i, text in enumerate(texts):
-            key = text_key(text)
-            facts = links.get(key)
-            if facts is None:
-                out.append(Block("p", start + i, len(key)))
-            else:
-                link_chars = min(len(key), facts.link_chars)
-                out.append(Block("p", start + i, len(key), link_chars, facts.links, facts.site_links))
-        return out
+        keys = [text_key(t) for t in texts]
+        return [_block("p", start + i, key, links.get(key)) for i, key in enumerate(keys)]
 
     body.paragraphs[:0] = found.before
     body.blocks[:0] = blocks(found.before, first - len(found.before))
