@@ -55,7 +55,8 @@ AD = '<div class="ad-slot"><p>Advertisement</p></div>'
 
 
 def test_the_chunks_after_an_ad_slot_continue_the_body() -> None:
-    tree = fromstring(_page(_chunk(CHUNK_ONE), AD, _chunk(CHUNK_TWO), AD, _chunk(CHUNK_THREE)))
+    # a comment between the chunks is not an element with a class
+    tree = fromstring(_page(_chunk(CHUNK_ONE), "<!-- ad -->", AD, _chunk(CHUNK_TWO), AD, _chunk(CHUNK_THREE)))
     found = continuation(tree, CHUNK_ONE)
     assert found.before == []
     assert found.after == CHUNK_TWO + CHUNK_THREE
