@@ -97,10 +97,11 @@ def test_containers_without_a_class_are_not_chunks() -> None:
 
 
 def test_the_walk_stops_at_the_article() -> None:
-    # two articles side by side: the body's own article is the last thing it looks in
-    other = "<article>" + "".join(f"<p>{p}</p>" for p in CHUNK_THREE) + "</article>"
-    html = f"<html><body><article>{''.join(f'<p>{p}</p>' for p in CHUNK_ONE)}</article>{other}</body></html>"
-    assert not continuation(fromstring(html), CHUNK_ONE)
+    # two articles of one class side by side (an endless page without headlines in the markup
+    # trafilatura sees): the body's own article is the last thing it looks in
+    other = '<article class="post">' + "".join(f"<p>{p}</p>" for p in CHUNK_THREE) + "</article>"
+    own = '<article class="post">' + "".join(f"<p>{p}</p>" for p in CHUNK_ONE) + "</article>"
+    assert not continuation(fromstring(f"<html><body>{own}{other}</body></html>"), CHUNK_ONE)
 
 
 # --- real pages ------------------------------------------------------------------------------------
