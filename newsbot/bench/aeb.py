@@ -21,6 +21,19 @@ from newsbot.config.paths import project_root
 _TOKEN = re.compile(r"\w+")
 
 
+def read_page(path: Path) -> str:
+    """A stored page (gzip-compressed or not) as a crawl would decode the response: BOM, meta
+    charset, then detection (:func:`newsbot.extract.decode.decode_html`), not UTF-8 regardless.
+    Read as UTF-8, a windows-1252 page turns every umlaut into U+FFFD for newsbot and bare
+    trafilatura alike, and no snippet with one could be found."""
+    from newsbot.extract.decode import decode_html
+
+    raw = path.read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    return decode_html(raw)[1]
+
+
 def default_aeb_dir() -> Path:
     return project_root().parent / "shared" / "aeb-dev"
 
@@ -40,7 +53,7 @@ def load_aeb(directory: Path | None = None) -> list[AebPage]:
     for pid in sorted(truth):
         path = d / "html" / f"{pid}.html.gz"
         if path.exists():
-            html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+            html = read_page(path)
             pages.append(AebPage(pid, truth[pid].get("url", ""), html, truth[pid].get("articleBody", "")))
     if not pages:
         raise FileNotFoundError(f"no aeb-dev pages under {d}")

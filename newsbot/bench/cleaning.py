@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from newsbot.bench.aeb import load_aeb, score
+from newsbot.bench.aeb import load_aeb, read_page, score
 from newsbot.bench.crawlrun import CrawlRun
 from newsbot.bench.evalpages import PROSE_WORDS, LineScore, SnippetScore, by_group, half, load_eval
 from newsbot.bench.losses import attribute, holds_paragraph, holds_snippet, summary
@@ -101,7 +101,7 @@ def load_corpus(directory: Path) -> list[Page]:
                 key=stem,
                 url=url,
                 source=meta.get("source") or urlsplit(url).netloc,
-                html=html_path.read_text(encoding="utf-8", errors="replace"),
+                html=read_page(html_path),
                 title=meta.get("title"),
                 gold=[g for g in (line.strip() for line in gold) if g],
                 not_article=bool(meta.get("not_article")),

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 from collections import Counter
@@ -23,8 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsbot.bench.aeb import _TOKEN, shingles
-from newsbot.extract.decode import decode_html
+from newsbot.bench.aeb import _TOKEN, read_page, shingles
 
 #: A truth paragraph of fewer words is a label or a subheading, not prose that can be "lost".
 PROSE_WORDS = 10
@@ -54,12 +52,7 @@ def load_eval(directory: Path) -> list[EvalPage]:
             path = directory / "html" / item["file"]
             if not path.exists():
                 continue
-        raw = path.read_bytes()
-        if raw[:2] == b"\x1f\x8b":
-            raw = gzip.decompress(raw)
-        # decoded as a crawl decodes the response (BOM, meta charset, detection): 23 pages are
-        # not UTF-8, and read as UTF-8 their umlauts became U+FFFD for newsbot and trafilatura alike
-        html = decode_html(raw)[1]
+        html = read_page(path)  # 23 of the pages are not UTF-8
         pages.append(EvalPage(item["file"], url, html, tuple(item["with"]), tuple(item["without"])))
     return pages
 
