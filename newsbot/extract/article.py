@@ -167,9 +167,10 @@ def extract_article(
     ld_article = next((t for t in meta.ld_types if "article" in t or t in ("report", "blogposting")), None)
     # The record's text fields, tidied here once: the dataset stores them as they are.
     # (Markup in metadata strings was decoded where they were read, in read_metadata.)
+    title, shown = tidy_text(title), tidy_text(meta.h1)
     return ExtractedArticle(
-        title=tidy_text(title),
-        headline=tidy_text(meta.h1) if meta.h1 and meta.h1 != title else None,
+        title=title,
+        headline=shown if shown != title else None,
         paragraphs=_tidy_all(body.paragraphs),
         authors=_tidy_all(authors),
         published_at=published,
