@@ -216,3 +216,43 @@ def test_a_hover_card_inside_a_sentence_is_not_read_into_it() -> None:
         "The delegation led by Amina Yusuf arrived in the border town on Tuesday and met the families" in body
     )
     assert "camps on the western border" not in body and "Aid budget" not in body
+
+
+@pytest.mark.skipif(
+    not (SHARED / "trafilatura-eval").is_dir(), reason="../shared/trafilatura-eval not present"
+)
+def test_a_newsletter_form_is_not_body() -> None:
+    """A tourism board's article (trafilatura-eval) with a newsletter sign-up under it: the form
+    that asks for an e-mail address went into the body line by line ("E-Mail Adresse", "abschicken")."""
+    from newsbot.bench.evalpages import load_eval
+
+    page = next(p for p in load_eval(SHARED / "trafilatura-eval") if "austria.info.radfahren" in p.file)
+    paragraphs = extract_article(page.html, page.url).paragraphs
+    body = " ".join(" ".join(paragraphs).split())
+    assert [s for s in page.with_ if " ".join(s.split()) not in body] == []
+    form = (
+        "Mit unserem Newsletter erhalten Sie",
+        "abschicken",
+        "gekennzeichnete Felder",
+        "Mit der Registrierung",
+    )
+    assert not [p for p in paragraphs if any(text in p for text in form)]
+
+
+def _page_in_one_form() -> str:
+    paragraphs = "".join(
+        f"<p>Абзац {i}: рятувальники працювали всю ніч біля зруйнованого будинку, а мешканці сусідніх "
+        "кварталів приносили воду, ковдри й ліки до пункту незламності на розі вулиці.</p>"
+        for i in range(14)
+    )
+    article = f"<article><h2>Ніч після удару</h2>{paragraphs}</article>"
+    # ASP.NET: the whole page is one form, with the site's search box in it (and the headline an
+    # <h2>: only the size of the form tells it from a sign-up box)
+    article = f'<form id="aspnetForm" method="post"><input type="search" name="q">{article}</form>'
+    return f"<html><head><title>Ніч після удару</title></head><body>{article}</body></html>"
+
+
+def test_a_page_set_inside_one_form_keeps_its_body() -> None:
+    html = _page_in_one_form()
+    paragraphs = extract_article(html, "https://news.example.ua/2026/11/nich").paragraphs
+    assert sum("рятувальники працювали" in p for p in paragraphs) == 14

@@ -20,7 +20,7 @@ from trafilatura.settings import MANUALLY_CLEANED
 from trafilatura.xml import delete_element
 
 from newsbot.clean.text import normalise, word_count
-from newsbot.extract.body import expected_chars, extract_body
+from newsbot.extract.body import drop_sign_up_forms, expected_chars, extract_body
 from newsbot.extract.fields import choose_published, choose_title, clean_authors
 from newsbot.extract.lead import missing_lead, shown_description
 from newsbot.extract.metadata import language_code, read_metadata
@@ -145,6 +145,7 @@ def extract_article(
         published = choose_published([find_date(deepcopy(tree), extensive_search=False) or ""])
     raw_authors = meta.authors
     has_video, image_texts = _media(tree)
+    drop_sign_up_forms(tree)
     _pre_clean(tree, PRE_CLEANED - MAY_HOLD_BYLINE)
     if not raw_authors:
         # A byline in the page's markup (trafilatura's author xpaths; it copies the tree itself).

@@ -18,7 +18,7 @@ from typing import Any
 from lxml.etree import XPath, _Element
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
-from trafilatura.xml import xmltotxt
+from trafilatura.xml import delete_element, xmltotxt
 
 from newsbot.extract.continuation import P_TEXT_RATIO, Continuation, continuation
 from newsbot.extract.links import LinkFacts, link_index, text_key
@@ -53,6 +53,21 @@ WIDGET_XPATHS = [
     "//*[@id='jp-post-flair' or @id='jp-relatedposts' or contains(concat(' ', normalize-space(@class), ' '), "
     "' sharedaddy ') or contains(concat(' ', normalize-space(@class), ' '), ' jp-relatedposts ')]",
 ]
+
+#: A form that asks for an e-mail address, a password or a search: a newsletter sign-up, a comment
+#: form ("Your email address will not be published"), a login or a search box, in any language.
+#: trafilatura keeps a form's text (its full pass, through readability, a sign-up box with the
+#: article around it). A page set inside one form (ASP.NET) holds its whole text and is left alone.
+SIGN_UP_FORMS = XPath(
+    "//form[.//input[@type='email' or @type='password' or @type='search']]"
+    "[string-length(normalize-space(.)) < 2000][not(.//h1)]"
+)
+
+
+def drop_sign_up_forms(tree: HtmlElement) -> None:
+    """Delete :data:`SIGN_UP_FORMS` (tails kept); before the pre-cleaning, which deletes inputs."""
+    for form in SIGN_UP_FORMS(tree):
+        delete_element(form)
 
 #: Options passed to trafilatura. ``deduplicate`` stays off: its cache is process-wide, so a
 #: record would depend on the pages that came before it; duplicated text is removed per document
@@ -215,6 +230,7 @@ def extract_body(
     if suspect(body.chars, expected_chars):
         fresh = parse_html(html)
         if fresh is not None:
+            drop_sign_up_forms(fresh)
             # Without the caption prune: with it, the full pass's comparison with trafilatura's
             # fallback extractors kept a shorter candidate that lacked the body's text (five
             # trafilatura-eval pages, nine required snippets); the clean stages remove captions.
