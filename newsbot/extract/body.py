@@ -69,6 +69,7 @@ def drop_sign_up_forms(tree: HtmlElement) -> None:
     for form in SIGN_UP_FORMS(tree):
         delete_element(form)
 
+
 #: Options passed to trafilatura. ``deduplicate`` stays off: its cache is process-wide, so a
 #: record would depend on the pages that came before it; duplicated text is removed per document
 #: by the clean stage instead. ``with_metadata`` is off: newsbot reads the metadata itself from
