@@ -60,9 +60,24 @@ def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
     """Facts of every block-level element of ``tree`` that holds a link, by :func:`text_key`."""
     page = urlsplit(url or "")
     site, page_path = site_of(page.netloc), page.path.rstrip("/")
+    # A link sits in several nested blocks (li > p > a) and a menu's hrefs recur on the page: each
+    # link's text and each href's site are worked out once.
+    to_site: dict[str | None, bool] = {}
+    anchors_seen: dict[HtmlElement, tuple[int, bool]] = {}
+
+    def anchor(a: HtmlElement) -> tuple[int, bool]:
+        facts = anchors_seen.get(a)
+        if facts is None:
+            href = a.get("href")
+            ours = to_site.get(href)
+            if ours is None:
+                ours = to_site[href] = _to_site(href, url, site, page_path)
+            facts = anchors_seen[a] = (len(text_key(a.text_content())), ours)
+        return facts
+
     index: dict[str, LinkFacts] = {}
     for el in tree.iter(*_BLOCK_TAGS):
-        anchors = [a for a in el.iter("a")]
+        anchors = list(el.iter("a"))
         if not anchors:
             continue
         key = text_key(el.text_content())
@@ -70,12 +85,12 @@ def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
             continue
         link_chars = site_links = links = 0
         for a in anchors:
-            chars = len(text_key(a.text_content()))
+            chars, ours = anchor(a)
             if not chars:
                 continue
             links += 1
             link_chars += chars
-            site_links += _to_site(a.get("href"), url, site, page_path)
+            site_links += ours
         index[key] = LinkFacts(min(link_chars, len(key)), links, site_links)
     # A link that holds the block itself (a "read more" card: <a><span>Also on ...</span><span>
     # headline</span></a>, set between the paragraphs) is in no block element: trafilatura still
@@ -86,5 +101,5 @@ def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
         key = text_key(a.text_content())
         if not key or len(key) > MAX_KEY_CHARS or key in index:
             continue
-        index[key] = LinkFacts(len(key), 1, int(_to_site(a.get("href"), url, site, page_path)))
+        index[key] = LinkFacts(len(key), 1, int(anchor(a)[1]))
     return index
