@@ -1,4 +1,4 @@
-"""Rule kinds across the nine languages: captions with a credit, wire sign-offs, walls and offers,
+"""Rule kinds across the bundled languages: captions with a credit, wire sign-offs, walls and offers,
 live-blog and share rows, newsletter prompts, read times, enlarge markers, republished notes,
 bylines. Each dirt line is one the bundled rules did not know before; each prose line is the
 look-alike a rule of that kind must leave alone."""
@@ -199,6 +199,24 @@ DIRT = [
     "Leia também: Governo anuncia novo plano",
     "ATENÇÃO: Comentários ofensivos não serão aprovados pelo moderador.",
     "sexta-feira, 22 de outubro de 2010 às 20:13",
+    # Chinese CMS markers: editor and source credits, button rows, reprint notices
+    "【责任编辑:张樵苏】",
+    "责任编辑：王宁",
+    "（编辑：李华 审核：陈刚）",
+    "来源：新华网",
+    "图片来源：视觉中国",
+    "【纠错】",
+    "【纠错】 【打印】 【关闭】",
+    "分享到：微信 微博 QQ空间",
+    "扫一扫分享到朋友圈",
+    "点击查看大图",
+    "相关新闻：联合国安理会就加沙局势举行紧急会议",
+    "延伸阅读",
+    "原标题：乌克兰东部前线战事持续",
+    "未经授权，禁止转载",
+    "本文为环球网原创，转载请注明出处",
+    "版权声明：本网站所刊载信息，不代表本站观点。",
+    "阅读时间：3分钟",
 ]
 
 PROSE = [
@@ -265,6 +283,12 @@ PROSE = [
     "Sigue la polémica por el canal de YouTube del diputado, que fue suspendido.",
     "¿Sabías que el grupo de WhatsApp de los vecinos organizó la evacuación?",
     "Weitere Themen der Konferenz waren die Lage in Gaza und im Sudan.",
+    # Chinese look-alikes: news about editors, sources and reprints, and a reporter's question
+    "该报编辑表示，来源可靠的消息显示停火谈判已经破裂。",
+    "该公司未经授权转载了多篇文章。",
+    "记者：停火协议能否维持下去",
+    "来自前线的消息称，援助车队周二抵达该市。",
+    "分享经验的志愿者说，救援物资仍然不足。",
     # first-published look-alike: a story about a publication
     "Материал уголовного дела опубликован в понедельник.",
 ]
