@@ -30,9 +30,17 @@ from urllib.parse import urlsplit
 
 import trafilatura
 
-from newsbot.bench.aeb import load_aeb, read_page, score
+from newsbot.bench.aeb import AebPage, load_aeb, read_page, score
 from newsbot.bench.crawlrun import CrawlRun
-from newsbot.bench.evalpages import PROSE_WORDS, LineScore, SnippetScore, by_group, half, load_eval
+from newsbot.bench.evalpages import (
+    PROSE_WORDS,
+    LineScore,
+    SnippetScore,
+    by_group,
+    half,
+    load_eval,
+    load_text_pages,
+)
 from newsbot.bench.losses import attribute, holds_paragraph, holds_snippet, summary
 from newsbot.clean import clean_paragraphs
 from newsbot.clean.rules import RuleSet, default_ruleset
@@ -189,13 +197,19 @@ def _groups(keys: Sequence[str], langs: Sequence[str]) -> list[tuple[str, list[i
 def aeb_report(directory: Path | None, rules: RuleSet | None, verbose: bool = False) -> list[str]:
     """The benchmark's metric plus residue lines and lost prose paragraphs, newsbot next to bare
     trafilatura, for all pages, each half and each language with enough pages."""
-    aeb = load_aeb(directory)
+    return truth_report("aeb-dev", load_aeb(directory), rules, verbose)
+
+
+def truth_report(
+    name: str, aeb: Sequence[AebPage], rules: RuleSet | None, verbose: bool = False
+) -> list[str]:
+    """:func:`aeb_report` for any pages with a true body (``name`` heads the report)."""
     pages = [Page(p.id, p.url, "", p.html) for p in aeb]
     outcomes, bare, timing = _run_both(pages, rules)
     preds = [oc.body for oc in outcomes]
     langs = [oc.language or "und" for oc in outcomes]
     lines = [
-        f"aeb-dev: {len(aeb)} pages; {timing}; newsbot rejected {sum(1 for oc in outcomes if oc.reject)}; "
+        f"{name}: {len(aeb)} pages; {timing}; newsbot rejected {sum(1 for oc in outcomes if oc.reject)}; "
         f"{_paths(outcomes)}",
         f"  {'':10} {'pages':>5}  {'newsbot P/R/F1':<22} residue lost   "
         f"{'trafilatura P/R/F1':<22} residue lost",
@@ -368,6 +382,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--aeb", type=Path, default=root / ".." / "shared" / "aeb-dev")
     parser.add_argument("--eval", type=Path, default=root / ".." / "shared" / "trafilatura-eval")
     parser.add_argument("--dirty", type=Path, default=root / "tests" / "data" / "dirty-record.txt")
+    parser.add_argument(
+        "--newspaper4k",
+        type=Path,
+        help="also newspaper4k's test pages: the tests/data directory of its source distribution",
+    )
     parser.add_argument("--skip", action="append", default=[], choices=["corpus", "aeb", "eval", "dirty"])
     parser.add_argument("-v", "--verbose", action="store_true", help="list losses and residue")
     args = parser.parse_args(argv)
@@ -394,6 +413,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(aeb_report(args.aeb, None, args.verbose)))
     if "eval" not in args.skip and args.eval.is_dir():
         print("\n".join(eval_report(args.eval, None, args.verbose)))
+    if args.newspaper4k is not None:
+        pages = load_text_pages(args.newspaper4k)
+        if not pages:
+            print(f"newspaper4k: no pages under {args.newspaper4k} (html/, txt/)", file=sys.stderr)
+            return 2
+        print("\n".join(truth_report("newspaper4k", pages, None, args.verbose)))
     return status
 
 
