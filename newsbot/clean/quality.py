@@ -69,6 +69,11 @@ class QualityConfig:
     video_max_words: int = 120
     error_max_words: int = 200
 
+    def word_floor(self, is_article: bool, has_video: bool) -> int:
+        """The fewest words a page may have: ``min_article_words`` when its markup declares an
+        article and it plays no video, else ``min_words``."""
+        return self.min_article_words if is_article and not has_video else self.min_words
+
 
 def _effective(words: int, arabic: bool) -> int:
     # ~1.25 English words per Arabic/Persian word: "وقالت" is "and she said".
@@ -141,7 +146,7 @@ def assess(
         and (link_share is None or link_share >= cfg.listing_link_share)
     ):
         return "not_article:listing"
-    if n_words < (cfg.min_article_words if is_article and not has_video else cfg.min_words):
+    if n_words < cfg.word_floor(is_article, has_video):
         return "too_short"
     return None
 

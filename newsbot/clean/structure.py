@@ -210,13 +210,12 @@ def link_share(blocks: Sequence[Block]) -> float | None:
 def too_little(
     paragraphs: Sequence[str], article: ExtractedArticle, quality: QualityConfig | None = None
 ) -> bool:
-    """Fewer words than the quality verdict would ask of this page (``min_article_words`` for a
-    page whose markup declares an article and that plays no video, else ``min_words``): worth a
-    second, recall-mode extraction."""
+    """Fewer words than the quality verdict would ask of this page
+    (:meth:`~newsbot.clean.quality.QualityConfig.word_floor`): worth a second, recall-mode
+    extraction."""
     from newsbot.clean.quality import QualityConfig, effective_words
 
-    cfg = quality or QualityConfig()
-    floor = cfg.min_article_words if article.is_article_markup and not article.has_video else cfg.min_words
+    floor = (quality or QualityConfig()).word_floor(article.is_article_markup, article.has_video)
     return effective_words("\n".join(paragraphs)) < floor
 
 
