@@ -63,16 +63,17 @@ def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
     # A link sits in several nested blocks (li > p > a) and a menu's hrefs recur on the page: each
     # link's text and each href's site are worked out once.
     to_site: dict[str | None, bool] = {}
-    anchors_seen: dict[HtmlElement, tuple[int, bool]] = {}
+    anchors_seen: dict[HtmlElement, tuple[str, bool]] = {}
 
-    def anchor(a: HtmlElement) -> tuple[int, bool]:
+    def anchor(a: HtmlElement) -> tuple[str, bool]:
+        """The link's :func:`text_key` and whether it leads to another page of the site."""
         facts = anchors_seen.get(a)
         if facts is None:
             href = a.get("href")
             ours = to_site.get(href)
             if ours is None:
                 ours = to_site[href] = _to_site(href, url, site, page_path)
-            facts = anchors_seen[a] = (len(text_key(a.text_content())), ours)
+            facts = anchors_seen[a] = (text_key(a.text_content()), ours)
         return facts
 
     index: dict[str, LinkFacts] = {}
@@ -85,11 +86,11 @@ def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
             continue
         link_chars = site_links = links = 0
         for a in anchors:
-            chars, ours = anchor(a)
-            if not chars:
+            link_key, ours = anchor(a)
+            if not link_key:
                 continue
             links += 1
-            link_chars += chars
+            link_chars += len(link_key)
             site_links += ours
         index[key] = LinkFacts(min(link_chars, len(key)), links, site_links)
     # A link that holds the block itself (a "read more" card: <a><span>Also on ...</span><span>
@@ -98,8 +99,8 @@ def link_index(tree: HtmlElement, url: str | None) -> dict[str, LinkFacts]:
     for a in tree.iter("a"):
         if not len(a):  # a link of plain text sits inside a block element, indexed above
             continue
-        key = text_key(a.text_content())
+        key, ours = anchor(a)
         if not key or len(key) > MAX_KEY_CHARS or key in index:
             continue
-        index[key] = LinkFacts(len(key), 1, int(anchor(a)[1]))
+        index[key] = LinkFacts(len(key), 1, int(ours))
     return index
