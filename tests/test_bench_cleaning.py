@@ -65,6 +65,14 @@ def test_the_report_scores_newsbot_next_to_bare_trafilatura(
     assert bare_precision < 1.0
 
 
+def test_verbose_prints_each_pages_f1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "convoy_one", "https://news.example.org/2026/11/convoy")
+    skip = ["--skip", "corpus", "--skip", "aeb", "--skip", "eval", "--skip", "dirty"]
+    assert main([*skip, "-v", "--newspaper4k", str(tmp_path)]) == 0
+    line = re.search(r"\[convoy_one\] F1 newsbot ([\d.]+), trafilatura ([\d.]+)", capsys.readouterr().out)
+    assert line and float(line.group(1)) == 1.0 and float(line.group(2)) < 1.0
+
+
 def test_a_directory_without_pages_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     skip = ["--skip", "corpus", "--skip", "aeb", "--skip", "eval", "--skip", "dirty"]
     assert main([*skip, "--newspaper4k", str(tmp_path)]) == 2

@@ -244,6 +244,10 @@ def truth_report(
             causes.append((page.id, cause if para not in short else f"{cause} (short)", para))
     lines += _loss_lines("lost truth lines", causes, dict(zip((p.id for p in aeb), langs, strict=True)))
     if verbose:
+        for page, pred, bare_text in zip(aeb, preds, bare, strict=True):
+            ours, theirs = score([(pred, page.truth)]).f1, score([(bare_text, page.truth)]).f1
+            name = page.id if len(page.id) <= 24 else page.id[:10]  # a hash id is known by its start
+            print(f"  [{name}] F1 newsbot {ours:.3f}, trafilatura {theirs:.3f}")
         for key, cause, para in causes:
             print(f"  [{key[:10]}] LOST ({cause}): {para[:140]}")
         _explain_aeb(aeb, outcomes)
