@@ -20,7 +20,7 @@ from trafilatura.settings import MANUALLY_CLEANED
 from trafilatura.xml import delete_element
 
 from newsbot.clean.text import normalise, word_count
-from newsbot.extract.body import drop_sign_up_forms, expected_chars, extract_body
+from newsbot.extract.body import expected_chars, extract_body
 from newsbot.extract.fields import choose_published, choose_title, clean_authors
 from newsbot.extract.lead import missing_lead, shown_description
 from newsbot.extract.metadata import language_code, read_metadata
@@ -45,8 +45,10 @@ MAX_HTML_CHARS = 3_000_000
 #: holding a table becomes a div), ``math`` (its LaTeX is salvaged first) and ``head``, whose
 #: JSON-LD tells trafilatura whether the page is a forum thread; the scripts, styles and links
 #: inside it go. And ``noscript``: a page rendered by script (Blogger) has its article there, and
-#: trafilatura extracts it from there when it is left in the tree.
-PRE_CLEANED = frozenset(MANUALLY_CLEANED) - {"form", "figure", "math", "head", "noscript"}
+#: trafilatura extracts it from there when it is left in the tree. And ``input``: a form's inputs
+#: tell a sign-up or search form (:func:`newsbot.extract.body.drop_sign_up_forms`), asked of every
+#: tree the body is extracted from.
+PRE_CLEANED = frozenset(MANUALLY_CLEANED) - {"form", "figure", "math", "head", "noscript", "input"}
 #: Deleted only after the byline search: an article's footer or an author box may hold the byline.
 MAY_HOLD_BYLINE = frozenset({"aside", "footer"})
 
@@ -145,7 +147,6 @@ def extract_article(
         published = choose_published([find_date(deepcopy(tree), extensive_search=False) or ""])
     raw_authors = meta.authors
     has_video, image_texts = _media(tree)
-    drop_sign_up_forms(tree)
     _pre_clean(tree, PRE_CLEANED - MAY_HOLD_BYLINE)
     if not raw_authors:
         # A byline in the page's markup (trafilatura's author xpaths; it copies the tree itself).

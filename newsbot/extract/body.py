@@ -65,7 +65,7 @@ SIGN_UP_FORMS = XPath(
 
 
 def drop_sign_up_forms(tree: HtmlElement) -> None:
-    """Delete :data:`SIGN_UP_FORMS` (tails kept); before the pre-cleaning, which deletes inputs."""
+    """Delete :data:`SIGN_UP_FORMS` (tails kept)."""
     for form in SIGN_UP_FORMS(tree):
         delete_element(form)
 
@@ -194,6 +194,7 @@ def _extract(
     tree: HtmlElement, url: str | None, fast: bool, options: dict[str, Any], links: Mapping[str, LinkFacts]
 ) -> Body:
     drop_hover_cards(tree)
+    drop_sign_up_forms(tree)
     doc = bare_extraction(tree, url=url, fast=fast, **options)
     return body_blocks(doc.body if doc is not None else None, links)
 
@@ -231,7 +232,6 @@ def extract_body(
     if suspect(body.chars, expected_chars):
         fresh = parse_html(html)
         if fresh is not None:
-            drop_sign_up_forms(fresh)
             # Without the caption prune: with it, the full pass's comparison with trafilatura's
             # fallback extractors kept a shorter candidate that lacked the body's text (five
             # trafilatura-eval pages, nine required snippets); the clean stages remove captions.
